@@ -1,0 +1,15 @@
+// Placeholder until this command lands; it says so instead of pretending.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "bot/commands.hpp"
+
+namespace tugboat::bot {
+
+int cmd_demo(args) {
+  fmt::print(stderr, "tugboat demo: not implemented yet\n");
+  return 2;
+}
+
+}  // namespace tugboat::bot

@@ -1,0 +1,1 @@
+namespace tugboat::slack::emulator_detail { int placeholder() { return 0; } }

@@ -1,0 +1,1 @@
+namespace tugboat::slack::wire_detail { int placeholder() { return 0; } }

@@ -1,0 +1,61 @@
+#include "store/inbox.hpp"
+
+namespace tugboat::store {
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT OR IGNORE INTO inbox(key, envelope_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kMarkHandled = "UPDATE inbox SET handled_at = ? WHERE key = ? AND handled_at IS NULL";
+constexpr const char* kUnhandled =
+    "SELECT key, envelope_id, kind, payload, received_at FROM inbox WHERE handled_at IS NULL "
+    "ORDER BY received_at LIMIT ?";
+constexpr const char* kPrune = "DELETE FROM inbox WHERE handled_at IS NOT NULL AND received_at < ?";
+
+}  // namespace
+
+inbox::inbox(database& db) : db_(db), insert_(db.sql(), kInsert), mark_(db.sql(), kMarkHandled) {}
+
+std::vector<bool> inbox::record(std::span<const inbox_entry> entries) {
+  std::vector<bool> fresh;
+  fresh.reserve(entries.size());
+  transaction tx(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
+  for (const auto& e : entries) {
+    insert_.reset();
+    insert_.bindNoCopy(1, e.key);
+    insert_.bindNoCopy(2, e.envelope_id);
+    insert_.bindNoCopy(3, e.kind);
+    insert_.bindNoCopy(4, e.payload);
+    insert_.bind(5, static_cast<int64_t>(e.received_at));
+    fresh.push_back(insert_.exec() == 1);
+  }
+  tx.commit();
+  return fresh;
+}
+
+bool inbox::record_one(const inbox_entry& entry) { return record(std::span(&entry, 1)).front(); }
+
+void inbox::mark_handled(std::string_view key, long long handled_at) {
+  mark_.reset();
+  mark_.bind(1, static_cast<int64_t>(handled_at));
+  mark_.bind(2, std::string(key));
+  mark_.exec();
+}
+
+std::vector<inbox_entry> inbox::unhandled(std::size_t limit) {
+  SQLite::Statement q(db_.sql(), kUnhandled);
+  q.bind(1, static_cast<int64_t>(limit));
+  std::vector<inbox_entry> rows;
+  while (q.executeStep()) {
+    rows.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                    q.getColumn(3).getString(), q.getColumn(4).getInt64()});
+  }
+  return rows;
+}
+
+int inbox::prune_handled_before(long long cutoff) {
+  SQLite::Statement q(db_.sql(), kPrune);
+  q.bind(1, static_cast<int64_t>(cutoff));
+  return q.exec();
+}
+
+}  // namespace tugboat::store

@@ -1,0 +1,1 @@
+// Replaced as workflows land.
