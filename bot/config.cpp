@@ -1,0 +1,142 @@
+#include "bot/config.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/text.hpp"
+#include "slack/url.hpp"
+
+namespace tugboat::bot {
+namespace {
+
+// Validation: every key the file may hold, with the function that reads it into `config`.
+using reader = std::function<void(const toml::node&, config&, const std::string& where)>;
+
+std::string where(std::string_view source, const toml::node& node, std::string_view key) {
+  return fmt::format("{}:{}: {}", source, node.source().begin.line, key);
+}
+
+template <typename T>
+T expect(const toml::node& node, const std::string& at, std::string_view type_name) {
+  auto v = node.value<T>();
+  if (!v || (std::is_same_v<T, std::int64_t> && !node.is_integer()) || (std::is_same_v<T, std::string> && !node.is_string())) {
+    throw config_error(fmt::format("{} must be {}", at, type_name));
+  }
+  return *v;
+}
+
+std::map<std::string, reader, std::less<>> section_store(std::string base_dir) {
+  return {{"path", [base_dir](const toml::node& n, config& c, const std::string& at) {
+             auto p = expect<std::string>(n, at, "a string (the database file)");
+             if (p.empty()) throw config_error(fmt::format("{} must not be empty", at));
+             c.store.path = p == ":memory:" || std::filesystem::path(p).is_absolute()
+                                ? p
+                                : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+           }}};
+}
+
+std::map<std::string, reader, std::less<>> section_slack() {
+  return {{"connections",
+           [](const toml::node& n, config& c, const std::string& at) {
+             auto v = expect<std::int64_t>(n, at, "an integer from 1 to 10");
+             if (v < 1 || v > 10) throw config_error(fmt::format("{} must be from 1 to 10 (Slack allows 10), not {}", at, v));
+             c.slack.connections = static_cast<int>(v);
+           }},
+          {"ping_timeout", [](const toml::node& n, config& c, const std::string& at) {
+             auto s = expect<std::string>(n, at, "a duration like \"20s\"");
+             auto d = text::parse_duration(s);
+             if (!d || d->count() < 2) throw config_error(fmt::format("{} must be a duration of at least 2s, like \"20s\"", at));
+             c.slack.ping_timeout = *d;
+           }}};
+}
+
+std::map<std::string, reader, std::less<>> section_log() {
+  return {{"level", [](const toml::node& n, config& c, const std::string& at) {
+             auto s = expect<std::string>(n, at, "one of \"debug\", \"info\", \"warn\", \"error\"");
+             if (!log::parse_level(s, c.log.level)) {
+               throw config_error(fmt::format("{} must be one of \"debug\", \"info\", \"warn\", \"error\", not \"{}\"", at, s));
+             }
+           }}};
+}
+
+}  // namespace
+
+config parse_config(std::string_view text, std::string_view source, std::string_view base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw config_error(fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
+  }
+  const std::map<std::string, std::map<std::string, reader, std::less<>>, std::less<>> sections = {
+      {"store", section_store(std::string(base_dir))},
+      {"slack", section_slack()},
+      {"log", section_log()},
+  };
+  config c;
+  c.source = source;
+  for (const auto& [name, node] : root) {
+    const std::string section_name(name.str());
+    auto section = sections.find(section_name);
+    if (section == sections.end()) {
+      throw config_error(fmt::format("{}: unknown section [{}] (known: store, slack, log)", where(source, node, section_name),
+                                     section_name));
+    }
+    const auto* table = node.as_table();
+    if (!table) throw config_error(fmt::format("{} must be a table ([{}])", where(source, node, section_name), section_name));
+    for (const auto& [key, value] : *table) {
+      const std::string key_name(key.str());
+      const auto full = section_name + "." + key_name;
+      auto r = section->second.find(key_name);
+      if (r == section->second.end()) throw config_error(fmt::format("{}: unknown key", where(source, value, full)));
+      r->second(value, c, where(source, value, full));
+    }
+  }
+  if (c.store.path.empty()) throw config_error(fmt::format("{}: [store] path is required", source));
+  return c;
+}
+
+config load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw config_error(fmt::format("cannot read the config file {}", path));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto dir = std::filesystem::absolute(path).parent_path().string();
+  return parse_config(buf.str(), path, dir);
+}
+
+tokens read_tokens() {
+  auto get = [](const char* name, std::string_view prefix, std::string_view kind) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) {
+      throw config_error(fmt::format("{} is not set: export the {} ({}…) from your Slack app's settings", name, kind, prefix));
+    }
+    std::string value(v);
+    log::add_secret(value);
+    if (!value.starts_with(prefix) || value.size() < prefix.size() + 8 ||
+        value.find_first_of(" \t\r\n") != std::string::npos) {
+      throw config_error(fmt::format("{} does not look like a {} (it should start with {})", name, kind, prefix));
+    }
+    return value;
+  };
+  return {get("SLACK_APP_TOKEN", "xapp-", "app-level token"), get("SLACK_BOT_TOKEN", "xoxb-", "bot token")};
+}
+
+std::string api_base_url() {
+  const char* v = std::getenv("SLACK_API_URL");
+  std::string base = v && *v ? v : "https://slack.com/api/";
+  auto parsed = slack::parse_url(base);
+  if (!parsed || (parsed->scheme != "http" && parsed->scheme != "https")) {
+    throw config_error(fmt::format("SLACK_API_URL is not an http(s) URL: {}", base));
+  }
+  if (!base.ends_with('/')) base += '/';
+  return base;
+}
+
+}  // namespace tugboat::bot

@@ -1,0 +1,65 @@
+#include "bot/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "tests/support/fixtures.hpp"
+
+using namespace tugboat;
+
+namespace {
+std::string error_of(std::string_view text) {
+  try {
+    bot::parse_config(text, "t.toml", "/etc/tugboat");
+  } catch (const bot::config_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("only the store path is needed; the rest has defaults") {
+  auto c = bot::parse_config("[store]\npath = \"data/tugboat.db\"\n", "t.toml", "/etc/tugboat");
+  CHECK(c.store.path == "/etc/tugboat/data/tugboat.db");
+  CHECK(c.slack.connections == 2);
+  CHECK(c.log.level == log::level::info);
+}
+
+TEST_CASE("config errors name the file, the line and the key") {
+  CHECK(error_of("[store]\npath = \"x.db\"\n\n[slack]\nconections = 2\n") == "t.toml:5: slack.conections: unknown key");
+  CHECK(error_of("[store]\npath = 5\n") == "t.toml:2: store.path must be a string (the database file)");
+  CHECK(error_of("[store]\npath = \"x\"\n[slack]\nconnections = 11\n") ==
+        "t.toml:4: slack.connections must be from 1 to 10 (Slack allows 10), not 11");
+  CHECK(error_of("[store]\npath = \"x\"\n[slack]\nconnections = \"two\"\n") ==
+        "t.toml:4: slack.connections must be an integer from 1 to 10");
+  CHECK(error_of("[stor]\npath = \"x\"\n").starts_with("t.toml:1: stor: unknown section [stor]"));
+  CHECK(error_of("[slack]\nconnections = 2\n") == "t.toml: [store] path is required");
+  CHECK(error_of("[store\npath=").starts_with("t.toml:1: "));
+  CHECK(error_of("[store]\npath = \"x\"\n[log]\nlevel = \"loud\"\n").find("log.level must be one of") !=
+        std::string::npos);
+}
+
+TEST_CASE("the example config in the repository is valid") {
+  auto c = bot::load_config(tugboat::testing::source_dir() + "/config/tugboat.example.toml");
+  CHECK_FALSE(c.store.path.empty());
+}
+
+TEST_CASE("tokens come from the environment and a malformed one is named, not printed") {
+  ::setenv("SLACK_APP_TOKEN", "xapp-1-A1-2-abcdef0123", 1);
+  ::setenv("SLACK_BOT_TOKEN", "not-a-bot-token-123456", 1);
+  try {
+    bot::read_tokens();
+    FAIL("expected an error");
+  } catch (const bot::config_error& e) {
+    std::string what = e.what();
+    CHECK(what.find("SLACK_BOT_TOKEN") != std::string::npos);
+    CHECK(what.find("not-a-bot-token") == std::string::npos);
+  }
+  ::setenv("SLACK_BOT_TOKEN", "xoxb-1234-5678-abcdef", 1);
+  auto t = bot::read_tokens();
+  CHECK(t.bot == "xoxb-1234-5678-abcdef");
+  ::unsetenv("SLACK_APP_TOKEN");
+  CHECK_THROWS_AS(bot::read_tokens(), bot::config_error);
+}

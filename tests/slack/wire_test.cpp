@@ -1,0 +1,88 @@
+#include "slack/wire.hpp"
+
+#include <doctest/doctest.h>
+
+#include "tests/support/fixtures.hpp"
+
+using namespace tugboat;
+using tugboat::testing::fixture;
+
+TEST_CASE("an app_mention envelope decodes with its event id and without the verification token") {
+  auto f = slack::decode_frame(fixture("slack/envelope_app_mention.json"));
+  const auto* env = std::get_if<slack::envelope>(&f);
+  REQUIRE(env);
+  CHECK(env->kind == slack::envelope_kind::events_api);
+  CHECK(env->envelope_id == "1d3c5b21-3c1c-4b1e-8f3e-6a9c2f7b8d01");
+  CHECK(env->event_id == "Ev0001MENTION");
+  CHECK(env->dedupe_key() == "Ev0001MENTION");
+  CHECK(env->retry_attempt == 0);
+  CHECK(env->payload.find("legacyverificationtoken") == std::string::npos);
+
+  auto p = slack::decode_payload(env->kind, env->payload);
+  const auto* m = std::get_if<slack::message_event>(&p);
+  REQUIRE(m);
+  CHECK(m->mention);
+  CHECK(m->user == slack::user_id("U0ALICE"));
+  CHECK(m->channel == slack::channel_id("C0001"));
+  CHECK(m->text == "<@U0BOT> please do a release");
+  CHECK(m->reply_thread() == slack::message_ts("1700000100.000200"));
+}
+
+TEST_CASE("a redelivered DM keeps retry_attempt and retry_reason") {
+  auto f = slack::decode_frame(fixture("slack/envelope_dm_retry.json"));
+  const auto& env = std::get<slack::envelope>(f);
+  CHECK(env.retry_attempt == 1);
+  CHECK(env.retry_reason == "timeout");
+  auto p = slack::decode_payload(env.kind, env.payload);
+  const auto& m = std::get<slack::message_event>(p);
+  CHECK(m.is_dm());
+  CHECK_FALSE(m.mention);
+}
+
+TEST_CASE("slash commands and button clicks decode into their structs") {
+  auto slash = std::get<slack::envelope>(slack::decode_frame(fixture("slack/envelope_slash.json")));
+  CHECK(slash.kind == slack::envelope_kind::slash_commands);
+  CHECK(slash.accepts_response_payload);
+  CHECK(slash.dedupe_key() == "slash-1");
+  CHECK(slash.payload.find("legacyverificationtoken") == std::string::npos);
+  auto s = std::get<slack::slash_command>(slack::decode_payload(slash.kind, slash.payload));
+  CHECK(s.command == "/tugboat");
+  CHECK(s.text == "status");
+  CHECK(s.user == slack::user_id("U0ALICE"));
+
+  auto click = std::get<slack::envelope>(slack::decode_frame(fixture("slack/envelope_block_actions.json")));
+  auto a = std::get<slack::block_action>(slack::decode_payload(click.kind, click.payload));
+  CHECK(a.action_id == "item_fixed");
+  CHECK(a.value == "R1:7");
+  CHECK(a.channel == slack::channel_id("C0001"));
+  CHECK(a.message == slack::message_ts("1700000400.000100"));
+  CHECK(a.thread_ts == slack::message_ts("1700000100.000200"));
+}
+
+TEST_CASE("hello and disconnect frames decode") {
+  auto h = slack::decode_frame(
+      R"({"type":"hello","num_connections":4,"debug_info":{"host":"applink-7fc4fdbb64-4x5xq","build_number":10,"approximate_connection_time":18060},"connection_info":{"app_id":"A01K58AR4RF"}})");
+  const auto& hello = std::get<slack::hello_frame>(h);
+  CHECK(hello.num_connections == 4);
+  CHECK(hello.approximate_connection_time == 18060);
+  CHECK(hello.app_id == "A01K58AR4RF");
+  auto d = slack::decode_frame(R"({"type":"disconnect","reason":"refresh_requested","debug_info":{"host":"x"}})");
+  CHECK(std::get<slack::disconnect_frame>(d).reason == "refresh_requested");
+}
+
+TEST_CASE("malformed frames are reported, keeping the envelope id when there is one") {
+  auto bad = slack::decode_frame("{not json");
+  CHECK(std::get<slack::malformed_frame>(bad).envelope_id.empty());
+  auto no_payload = slack::decode_frame(R"({"type":"events_api","envelope_id":"abc"})");
+  CHECK(std::get<slack::malformed_frame>(no_payload).envelope_id == "abc");
+  auto no_event_id = slack::decode_frame(R"({"type":"events_api","envelope_id":"abc","payload":{}})");
+  CHECK(std::get<slack::malformed_frame>(no_event_id).envelope_id == "abc");
+  CHECK(std::holds_alternative<slack::malformed_frame>(slack::decode_frame("[1,2]")));
+  CHECK_THROWS_AS(slack::decode_payload(slack::envelope_kind::events_api, "{}"), slack::decode_error);
+}
+
+TEST_CASE("acks carry the envelope id and an optional payload") {
+  CHECK(slack::encode_ack("abc") == R"({"envelope_id":"abc"})");
+  CHECK(slack::encode_ack("a\"b") == R"({"envelope_id":"a\"b"})");
+  CHECK(slack::encode_ack("abc", R"({"text":"hi"})") == R"({"envelope_id":"abc","payload":{"text":"hi"}})");
+}
