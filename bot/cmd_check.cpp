@@ -1,15 +1,113 @@
-// Placeholder until this command lands; it says so instead of pretending.
+// `tugboat check --config FILE`: validates the config and the tokens against Slack, and names missing
+// scopes, before anyone relies on the bot.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
+#include "bot/cli.hpp"
 #include "bot/commands.hpp"
+#include "bot/config.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "slack/api_error.hpp"
+#include "slack/http_client.hpp"
+#include "slack/sleeper.hpp"
+#include "slack/web_api.hpp"
 
 namespace tugboat::bot {
+namespace {
 
-int cmd_check(args) {
-  fmt::print(stderr, "tugboat check: not implemented yet\n");
-  return 2;
+namespace asio = boost::asio;
+
+// The bot scopes config/slack-app-manifest.yml asks for.
+constexpr std::string_view kRequiredScopes[] = {"app_mentions:read", "chat:write", "commands", "im:history",
+                                                 "im:read", "im:write", "reactions:write", "users:read",
+                                                 "users:read.email"};
+
+struct check_result {
+  int exit_code = 0;
+};
+
+asio::awaitable<check_result> check_slack(slack::web_api& api) {
+  check_result r;
+  try {
+    auto who = co_await api.auth_test();
+    fmt::print("bot token: OK — {} in workspace {} ({})\n", who.user, who.team_name, who.team);
+    if (who.scopes.empty()) {
+      fmt::print("scopes: Slack did not report the token's scopes; compare them with config/slack-app-manifest.yml\n");
+    } else {
+      std::vector<std::string_view> missing;
+      for (auto s : kRequiredScopes) {
+        if (std::find(who.scopes.begin(), who.scopes.end(), s) == who.scopes.end()) missing.push_back(s);
+      }
+      if (missing.empty()) {
+        fmt::print("scopes: OK ({} granted)\n", who.scopes.size());
+      } else {
+        fmt::print("scopes: MISSING {} — add them under OAuth & Permissions and reinstall the app\n",
+                   fmt::join(missing, ", "));
+        r.exit_code = 1;
+      }
+    }
+  } catch (const slack::api_error& e) {
+    fmt::print("bot token: FAILED — {}\n", e.what());
+    co_return check_result{1};
+  }
+  try {
+    co_await api.apps_connections_open();
+    fmt::print("app token: OK — Socket Mode is enabled and the token may open connections\n");
+  } catch (const slack::api_error& e) {
+    fmt::print("app token: FAILED — {}\n", e.what());
+    r.exit_code = 1;
+  }
+  co_return r;
+}
+
+}  // namespace
+
+int cmd_check(args a) {
+  constexpr std::string_view kUsage =
+      "usage: tugboat check --config FILE\n\n"
+      "Validates the config file, then checks SLACK_BOT_TOKEN (auth.test, scopes) and SLACK_APP_TOKEN\n"
+      "(apps.connections.open) against Slack (SLACK_API_URL). Exit 0 when all is well.\n";
+  config cfg;
+  tokens tok;
+  std::string api_url;
+  try {
+    cli c(a, {"help"}, {"config"});
+    if (c.flag("help")) {
+      fmt::print("{}", kUsage);
+      return 0;
+    }
+    auto path = c.value("config");
+    if (!path) throw usage_error("--config FILE is required");
+    cfg = load_config(*path);
+    fmt::print("config: OK — {} (database {})\n", *path, cfg.store.path);
+    tok = read_tokens();
+    api_url = api_base_url();
+  } catch (const usage_error& e) {
+    fmt::print(stderr, "tugboat check: {}\n{}", e.what(), kUsage);
+    return 2;
+  } catch (const config_error& e) {
+    fmt::print(stderr, "tugboat check: {}\n", log::redact(e.what()));
+    return 2;
+  }
+  asio::io_context io;
+  system_clock_source clock;
+  slack::timer_sleeper sleeper(io.get_executor());
+  slack::http_client http(io.get_executor());
+  slack::web_api_settings settings;
+  settings.base_url = api_url;
+  settings.bot_token = tok.bot;
+  settings.app_token = tok.app;
+  settings.max_attempts = 2;
+  slack::web_api api(http, sleeper, clock, settings);
+  auto result = asio::co_spawn(io, check_slack(api), asio::use_future);
+  io.run();
+  return result.get().exit_code;
 }
 
 }  // namespace tugboat::bot

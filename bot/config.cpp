@@ -48,6 +48,11 @@ std::map<std::string, reader, std::less<>> section_slack() {
              if (v < 1 || v > 10) throw config_error(fmt::format("{} must be from 1 to 10 (Slack allows 10), not {}", at, v));
              c.slack.connections = static_cast<int>(v);
            }},
+          {"rate_limits",
+           [](const toml::node& n, config& c, const std::string& at) {
+             if (!n.is_boolean()) throw config_error(fmt::format("{} must be true or false", at));
+             c.slack.rate_limits = *n.value<bool>();
+           }},
           {"ping_timeout", [](const toml::node& n, config& c, const std::string& at) {
              auto s = expect<std::string>(n, at, "a duration like \"20s\"");
              auto d = text::parse_duration(s);

@@ -29,6 +29,7 @@ struct config {
   struct slack_section {
     int connections = 2;  // Socket Mode connections kept open, 1..10
     std::chrono::seconds ping_timeout{20};  // silence after which a connection is replaced
+    bool rate_limits = true;  // pace Web API calls to Slack's published limits (429s are honoured regardless)
   } slack;
 
   struct log_section {

@@ -1,0 +1,168 @@
+#include "bot/app.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+
+#include "core/log.hpp"
+#include "slack/api_error.hpp"
+#include "slack/http_client.hpp"
+#include "slack/sleeper.hpp"
+#include "slack/web_api.hpp"
+#include "store/database.hpp"
+
+namespace tugboat::bot {
+namespace {
+
+namespace asio = boost::asio;
+constexpr std::string_view kLog = "app";
+
+// The bot's answers, through the Web API.
+class web_chat final : public chat {
+ public:
+  explicit web_chat(slack::web_api& api) : api_(api) {}
+  asio::awaitable<void> post(slack::outgoing_message message) override { co_await api_.post_message(message); }
+  asio::awaitable<void> post_ephemeral(slack::user_id user, slack::outgoing_message message) override {
+    co_await api_.post_ephemeral(message.channel, user, message);
+  }
+
+ private:
+  slack::web_api& api_;
+};
+
+asio::ssl::context make_tls_context(const std::string& extra_ca_file) {
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  tls.set_default_verify_paths();  // honours SSL_CERT_FILE / SSL_CERT_DIR
+  if (!extra_ca_file.empty()) tls.load_verify_file(extra_ca_file);
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  return tls;
+}
+
+}  // namespace
+
+struct app::parts {
+  parts(asio::io_context& io, const app_options& o)
+      : db({o.cfg.store.path}),
+        inbox(db),
+        tls(make_tls_context(o.extra_ca_file)),
+        sleeper(io.get_executor()),
+        http(io.get_executor(), {.connect_timeout = std::chrono::seconds{10},
+                                 .request_timeout = std::chrono::seconds{30},
+                                 .max_idle_per_host = 4,
+                                 .max_idle_time = std::chrono::seconds{50},
+                                 .extra_ca_file = o.extra_ca_file,
+                                 .max_response_bytes = 16 * 1024 * 1024,
+                                 .user_agent = "tugboat"}),
+        api(http, sleeper, clock, [&] {
+          slack::web_api_settings s;
+          s.base_url = o.api_url;
+          s.bot_token = o.tok.bot;
+          s.app_token = o.tok.app;
+          s.rate_limits_enabled = o.cfg.slack.rate_limits;
+          return s;
+        }()),
+        out(api) {}
+
+  system_clock_source clock;
+  store::database db;
+  store::inbox inbox;
+  asio::ssl::context tls;
+  slack::timer_sleeper sleeper;
+  slack::http_client http;
+  slack::web_api api;
+  web_chat out;
+  std::unique_ptr<service> svc;
+  std::unique_ptr<slack::socket_mode_client> socket;
+};
+
+app::app(asio::io_context& io, app_options options)
+    : io_(io), options_(std::move(options)), parts_(std::make_unique<parts>(io, options_)) {}
+
+app::~app() = default;
+
+asio::awaitable<void> app::start() {
+  auto& p = *parts_;
+  auto who = co_await p.api.auth_test();
+  log::info(kLog, "signed in to {} as {} ({})", who.team_name, who.user, who.bot);
+  p.svc = std::make_unique<service>(io_.get_executor(), p.inbox, p.out, p.clock, identity{who.user, who.bot.str()});
+  p.svc->replay();
+
+  slack::socket_mode_settings sm;
+  sm.connections = options_.cfg.slack.connections;
+  sm.timeouts.idle = std::chrono::duration_cast<std::chrono::milliseconds>(options_.cfg.slack.ping_timeout);
+  auto open_url = [&api = p.api]() -> asio::awaitable<std::string> {
+    try {
+      co_return co_await api.apps_connections_open();
+    } catch (const slack::api_error& e) {
+      if (e.fatal()) throw slack::fatal_connect_error(fmt::format("apps.connections.open: {}", e.what()));
+      throw;
+    }
+  };
+  slack::socket_mode_handlers handlers;
+  handlers.on_envelope = [svc = p.svc.get()](const slack::envelope& e) { return svc->on_envelope(e); };
+  handlers.on_fatal = [this](const std::string& why) {
+    fatal_ = why;
+    asio::co_spawn(io_, stop(), [this](const std::exception_ptr&) { io_.stop(); });
+  };
+  p.socket = std::make_unique<slack::socket_mode_client>(io_.get_executor(), p.tls, sm, open_url, handlers);
+  p.socket->start();
+}
+
+asio::awaitable<void> app::stop() {
+  auto& p = *parts_;
+  if (p.socket) co_await p.socket->stop();
+  // Let handlers in flight finish their replies, briefly; what does not finish stays unhandled in the
+  // inbox and is replayed at the next start.
+  asio::steady_timer tick(io_);
+  for (int i = 0; i < 20 && p.svc && p.svc->stats().in_flight > 0; ++i) {
+    tick.expires_after(std::chrono::milliseconds{50});
+    co_await tick.async_wait(asio::use_awaitable);
+  }
+  p.http.close_idle();
+}
+
+const slack::socket_mode_stats* app::socket_stats() const {
+  return parts_->socket ? &parts_->socket->stats() : nullptr;
+}
+const service_stats* app::stats() const { return parts_->svc ? &parts_->svc->stats() : nullptr; }
+
+int run_until_signalled(app_options options) {
+  asio::io_context io(1);
+  app bot(io, std::move(options));
+  int exit_code = 0;
+  bool stopping = false;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info(kLog, "signal {}: shutting down", sig);
+    stopping = true;
+    asio::co_spawn(io, bot.stop(), [&](const std::exception_ptr&) { io.stop(); });
+  });
+  asio::co_spawn(io, bot.start(), [&](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const slack::api_error& err) {
+      log::error(kLog, "Slack refused to start the bot: {}", err.what());
+    } catch (const std::exception& err) {
+      log::error(kLog, "the bot could not start: {}", err.what());
+    }
+    exit_code = 1;
+    signals.cancel();
+    io.stop();
+  });
+  io.run();
+  if (bot.fatal()) {
+    log::error(kLog, "stopped: {}", bot.fatal_reason());
+    return 1;
+  }
+  if (stopping) log::info(kLog, "stopped cleanly");
+  return exit_code;
+}
+
+}  // namespace tugboat::bot

@@ -1,0 +1,156 @@
+#include "store/outbox.hpp"
+
+#include <fmt/format.h>
+
+namespace tugboat::store {
+namespace {
+
+constexpr const char* kColumns =
+    "id, key, run_id, kind, channel, thread_ts, slot, user_id, text, blocks, state, ts, attempts, not_before, error, "
+    "created_at";
+constexpr const char* kInsert =
+    "INSERT INTO outbox(key, run_id, kind, channel, thread_ts, slot, user_id, text, blocks, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+outbox_row read_row(SQLite::Statement& q) {
+  outbox_row r;
+  r.id = q.getColumn(0).getInt64();
+  r.key = q.getColumn(1).getString();
+  r.run_id = q.getColumn(2).isNull() ? 0 : q.getColumn(2).getInt64();
+  r.kind = q.getColumn(3).getString();
+  r.channel = q.getColumn(4).getString();
+  r.thread_ts = q.getColumn(5).getString();
+  r.slot = q.getColumn(6).getString();
+  r.user_id = q.getColumn(7).getString();
+  r.text = q.getColumn(8).getString();
+  r.blocks = q.getColumn(9).getString();
+  r.state = q.getColumn(10).getString();
+  r.ts = q.getColumn(11).getString();
+  r.attempts = q.getColumn(12).getInt();
+  r.not_before = q.getColumn(13).getInt64();
+  r.error = q.getColumn(14).getString();
+  r.created_at = q.getColumn(15).getInt64();
+  return r;
+}
+
+}  // namespace
+
+outbox::outbox(database& db)
+    : db_(db),
+      insert_(db.sql(), kInsert),
+      next_(db.sql(), fmt::format("SELECT {} FROM outbox WHERE channel = ? AND state IN ('pending', 'sending') "
+                                  "ORDER BY id LIMIT 1",
+                                  kColumns)) {}
+
+void outbox::add(const outbox_row& r) {
+  insert_.reset();
+  insert_.bind(1, r.key);
+  if (r.run_id > 0) {
+    insert_.bind(2, static_cast<int64_t>(r.run_id));
+  } else {
+    insert_.bind(2);  // a direct reply (help, errors) that belongs to no run
+  }
+  insert_.bind(3, r.kind);
+  insert_.bind(4, r.channel);
+  insert_.bind(5, r.thread_ts);
+  insert_.bind(6, r.slot);
+  insert_.bind(7, r.user_id);
+  insert_.bind(8, r.text);
+  insert_.bind(9, r.blocks);
+  insert_.bind(10, static_cast<int64_t>(r.created_at));
+  insert_.exec();
+}
+
+std::vector<std::string> outbox::channels_with_work(long long now) {
+  // A channel whose oldest unsent row is deferred waits as a whole: its order must hold.
+  SQLite::Statement q(db_.sql(),
+                      "SELECT channel, min(id) FROM outbox WHERE state IN ('pending', 'sending') GROUP BY channel");
+  std::vector<std::pair<std::string, std::int64_t>> heads;
+  while (q.executeStep()) heads.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
+  std::vector<std::string> out;
+  SQLite::Statement nb(db_.sql(), "SELECT not_before FROM outbox WHERE id = ?");
+  for (const auto& [channel, id] : heads) {
+    nb.reset();
+    nb.bind(1, static_cast<int64_t>(id));
+    if (nb.executeStep() && nb.getColumn(0).getInt64() <= now) out.push_back(channel);
+  }
+  return out;
+}
+
+std::optional<outbox_row> outbox::next(std::string_view channel) {
+  next_.reset();
+  next_.bind(1, std::string(channel));
+  if (!next_.executeStep()) return std::nullopt;
+  return read_row(next_);
+}
+
+std::optional<outbox_row> outbox::find(std::string_view key) {
+  SQLite::Statement q(db_.sql(), fmt::format("SELECT {} FROM outbox WHERE key = ?", kColumns));
+  q.bind(1, std::string(key));
+  if (!q.executeStep()) return std::nullopt;
+  return read_row(q);
+}
+
+std::string outbox::slot_ts(std::int64_t run_id, std::string_view slot) {
+  SQLite::Statement q(db_.sql(),
+                      "SELECT ts FROM outbox WHERE run_id = ? AND slot = ? AND kind = 'post' AND state = 'sent' "
+                      "ORDER BY id LIMIT 1");
+  q.bind(1, static_cast<int64_t>(run_id));
+  q.bind(2, std::string(slot));
+  return q.executeStep() ? q.getColumn(0).getString() : std::string{};
+}
+
+std::vector<outbox_row> outbox::for_run(std::int64_t run_id) {
+  SQLite::Statement q(db_.sql(), fmt::format("SELECT {} FROM outbox WHERE run_id = ? ORDER BY id", kColumns));
+  q.bind(1, static_cast<int64_t>(run_id));
+  std::vector<outbox_row> out;
+  while (q.executeStep()) out.push_back(read_row(q));
+  return out;
+}
+
+std::int64_t outbox::unsent_count() {
+  SQLite::Statement q(db_.sql(), "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')");
+  q.executeStep();
+  return q.getColumn(0).getInt64();
+}
+
+std::optional<long long> outbox::earliest_deferred(long long now) {
+  SQLite::Statement q(db_.sql(),
+                      "SELECT min(not_before) FROM outbox WHERE state IN ('pending', 'sending') AND not_before > ?");
+  q.bind(1, static_cast<int64_t>(now));
+  if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
+  return q.getColumn(0).getInt64();
+}
+
+void outbox::mark_sending(std::int64_t id) {
+  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(id));
+  q.exec();
+}
+
+void outbox::mark_sent(std::int64_t id, std::string_view ts, long long now) {
+  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, error = '' WHERE id = ?");
+  q.bind(1, std::string(ts));
+  q.bind(2, static_cast<int64_t>(now));
+  q.bind(3, static_cast<int64_t>(id));
+  q.exec();
+}
+
+void outbox::mark_failed(std::int64_t id, std::string_view error, long long now) {
+  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = 'failed', error = ?, sent_at = ? WHERE id = ?");
+  q.bind(1, std::string(error));
+  q.bind(2, static_cast<int64_t>(now));
+  q.bind(3, static_cast<int64_t>(id));
+  q.exec();
+}
+
+void outbox::defer(std::int64_t id, long long not_before, std::string_view error, bool maybe_delivered) {
+  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = ?, not_before = ?, error = ? WHERE id = ?");
+  q.bind(1, maybe_delivered ? "sending" : "pending");
+  q.bind(2, static_cast<int64_t>(not_before));
+  q.bind(3, std::string(error));
+  q.bind(4, static_cast<int64_t>(id));
+  q.exec();
+}
+
+}  // namespace tugboat::store

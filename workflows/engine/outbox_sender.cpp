@@ -1,0 +1,175 @@
+#include "workflows/engine/outbox_sender.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "slack/api_error.hpp"
+
+namespace tugboat::workflows {
+namespace {
+
+namespace asio = boost::asio;
+constexpr std::string_view kLog = "outbox";
+constexpr int kMaxAttempts = 8;
+
+long long retry_delay_ms(int attempts) {
+  long long d = 1000;
+  for (int i = 1; i < attempts && d < 60'000; ++i) d *= 2;
+  return std::min(d, 60'000LL);
+}
+
+slack::outgoing_message message_of(const store::outbox_row& row, std::string thread) {
+  slack::outgoing_message m;
+  m.channel = slack::channel_id(row.channel);
+  m.text = row.text;
+  m.blocks_json = row.blocks;
+  m.thread_ts = slack::message_ts(std::move(thread));
+  m.metadata = slack::message_metadata{std::string(kOutboxEventType), {{"key", row.key}}};
+  return m;
+}
+
+}  // namespace
+
+outbox_sender::outbox_sender(asio::any_io_executor ex, store::outbox& rows, slack::web_api& api, const clock& now)
+    : ex_(ex), rows_(rows), api_(api), clock_(now), wake_(ex) {}
+
+void outbox_sender::kick() {
+  if (stopped_) return;
+  for (auto& channel : rows_.channels_with_work(to_unix_ms(clock_.now()))) {
+    if (active_.contains(channel)) {
+      again_ = true;
+      continue;
+    }
+    active_.insert(channel);
+    asio::co_spawn(ex_, work(channel), [this, channel](const std::exception_ptr& e) {
+      active_.erase(channel);
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error(kLog, "sender for {} stopped: {}", channel, ex.what());
+        }
+      }
+      if (!stopped_) kick();  // rows may have arrived while this worker was finishing
+    });
+  }
+  if (auto deferred = rows_.earliest_deferred(to_unix_ms(clock_.now()))) wake_at(*deferred);
+}
+
+void outbox_sender::wake_at(long long when) {
+  if (wake_for_ != 0 && wake_for_ <= when) return;
+  wake_for_ = when;
+  wake_.expires_after(std::chrono::milliseconds{std::max(0LL, when - to_unix_ms(clock_.now()))});
+  wake_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    wake_for_ = 0;
+    kick();
+  });
+}
+
+void outbox_sender::stop() {
+  stopped_ = true;
+  wake_.cancel();
+}
+
+asio::awaitable<void> outbox_sender::work(std::string channel) {
+  while (!stopped_) {
+    auto row = rows_.next(channel);
+    if (!row || row->not_before > to_unix_ms(clock_.now())) co_return;
+    co_await send(std::move(*row));
+  }
+}
+
+asio::awaitable<void> outbox_sender::send(store::outbox_row row) {
+  const auto now_ms = [this] { return to_unix_ms(clock_.now()); };
+  std::string thread = row.thread_ts;
+  if (thread.starts_with("slot:")) {
+    thread = rows_.slot_ts(row.run_id, std::string_view(thread).substr(5));
+    // The thread's root failed to post: say it at the top level rather than not at all.
+  }
+  std::string failure;
+  bool maybe_delivered = false;
+  bool permanent = false;
+  try {
+    if (row.kind == "post" && row.state == "sending") {
+      if (auto ts = co_await find_sent(row, thread); !ts.empty()) {
+        rows_.mark_sent(row.id, ts, now_ms());
+        ++stats_.reconciled;
+        log::info(kLog, "{} was already in Slack ({}); not posted again", row.key, ts);
+        co_return;
+      }
+    }
+    rows_.mark_sending(row.id);
+    std::string ts;
+    if (row.kind == "post") {
+      ts = (co_await api_.post_message(message_of(row, thread))).ts.str();
+    } else if (row.kind == "ephemeral") {
+      ts = (co_await api_.post_ephemeral(slack::channel_id(row.channel), slack::user_id(row.user_id),
+                                         message_of(row, thread)))
+               .str();
+    } else if (row.kind == "update") {
+      auto target = rows_.slot_ts(row.run_id, row.slot);
+      if (target.empty()) throw std::runtime_error(fmt::format("no sent message named '{}' to update", row.slot));
+      co_await api_.update_message(slack::channel_id(row.channel), slack::message_ts(target), message_of(row, ""));
+      ts = target;
+    } else if (row.kind == "reaction") {
+      co_await api_.reactions_add(slack::channel_id(row.channel), slack::message_ts(row.thread_ts), row.text);
+    } else {
+      throw std::runtime_error(fmt::format("unknown outbox kind '{}'", row.kind));
+    }
+    rows_.mark_sent(row.id, ts, now_ms());
+    ++stats_.sent;
+    co_return;
+  } catch (const slack::api_error& e) {
+    failure = e.what();
+    maybe_delivered = e.may_have_been_delivered();
+    permanent = !e.retryable() && !maybe_delivered;
+  } catch (const std::exception& e) {
+    failure = e.what();
+    permanent = true;
+  }
+  if (permanent || row.attempts + 1 >= kMaxAttempts) {
+    rows_.mark_failed(row.id, failure, now_ms());
+    ++stats_.failed;
+    log::error(kLog, "{} ({} in {}) failed for good: {}", row.key, row.kind, row.channel, failure);
+    co_return;
+  }
+  const auto when = now_ms() + retry_delay_ms(row.attempts + 1);
+  rows_.defer(row.id, when, failure, maybe_delivered);
+  ++stats_.retried;
+  log::warn(kLog, "{} will be retried: {}", row.key, failure);
+  wake_at(when);
+}
+
+asio::awaitable<std::string> outbox_sender::find_sent(const store::outbox_row& row, const std::string& thread) {
+  auto matches = [&row](const slack::thread_message& m) {
+    if (m.metadata_event_type != kOutboxEventType) return false;
+    for (const auto& [k, v] : m.metadata_payload) {
+      if (k == "key" && v == row.key) return true;
+    }
+    return false;
+  };
+  if (!thread.empty()) {
+    slack::replies_query q;
+    q.channel = slack::channel_id(row.channel);
+    q.ts = slack::message_ts(thread);
+    for (int page = 0; page < 20; ++page) {
+      auto got = co_await api_.conversations_replies(q);
+      for (const auto& m : got.messages) {
+        if (matches(m)) co_return m.ts.str();
+      }
+      if (got.next_cursor.empty()) break;
+      q.cursor = got.next_cursor;
+    }
+    co_return std::string{};
+  }
+  // A top-level post: look at the channel's recent history, back to when the row was written.
+  auto got = co_await api_.conversations_history(slack::channel_id(row.channel), row.created_at / 1000 - 60);
+  for (const auto& m : got.messages) {
+    if (matches(m)) co_return m.ts.str();
+  }
+  co_return std::string{};
+}
+
+}  // namespace tugboat::workflows

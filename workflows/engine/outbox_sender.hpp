@@ -1,0 +1,61 @@
+#pragma once
+// Sends the outbox: one worker per channel with unsent rows, so each channel's messages keep their
+// order while channels proceed in parallel (Slack limits posts per channel, not per bot).
+//
+// Exactly once: a post carries its outbox key in the message metadata (event_type tugboat_outbox). A row
+// left `sending` — the process died mid-call, or Slack may have got it before an error — is first looked
+// for in the thread (conversations.replies) or channel (conversations.history); found, it is marked sent
+// without posting again. Updates and reactions are idempotent and simply retried; ephemeral messages
+// cannot be looked up and are sent at least once.
+// Loop thread only.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "core/clock.hpp"
+#include "slack/web_api.hpp"
+#include "store/outbox.hpp"
+
+namespace tugboat::workflows {
+
+inline constexpr std::string_view kOutboxEventType = "tugboat_outbox";
+
+struct outbox_sender_stats {
+  std::uint64_t sent = 0;
+  std::uint64_t reconciled = 0;  // found already in Slack after an interruption
+  std::uint64_t retried = 0;
+  std::uint64_t failed = 0;
+};
+
+class outbox_sender {
+ public:
+  outbox_sender(boost::asio::any_io_executor ex, store::outbox& rows, slack::web_api& api, const clock& now);
+
+  // Starts workers for channels with work (idempotent; call after every commit that added rows).
+  void kick();
+  void stop();
+  bool idle() const { return active_.empty(); }
+  const outbox_sender_stats& stats() const { return stats_; }
+
+ private:
+  boost::asio::awaitable<void> work(std::string channel);
+  boost::asio::awaitable<void> send(store::outbox_row row);
+  boost::asio::awaitable<std::string> find_sent(const store::outbox_row& row, const std::string& thread);
+  void wake_at(long long when);
+
+  boost::asio::any_io_executor ex_;
+  store::outbox& rows_;
+  slack::web_api& api_;
+  const clock& clock_;
+  std::set<std::string> active_;
+  bool again_ = false;
+  bool stopped_ = false;
+  boost::asio::steady_timer wake_;
+  long long wake_for_ = 0;
+  outbox_sender_stats stats_;
+};
+
+}  // namespace tugboat::workflows
