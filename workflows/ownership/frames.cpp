@@ -104,7 +104,7 @@ void generic_frames(std::string_view line, std::vector<raw_frame>& out) {
     while (start > 0 && is_path_char(line[start - 1])) --start;
     auto path = line.substr(start, colon - start);
     // Part of a URL ("https://host.example:8080")?
-    if (start >= 1 && line[start - 1] == ':') continue;
+    if (start >= 1 && line[start - 1] == ':' && path.starts_with("//")) continue;
     if (path.size() < 3 || !looks_like_file(path)) continue;
     out.push_back({normalize(path), n});
   }

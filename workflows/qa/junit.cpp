@@ -129,10 +129,29 @@ struct walker {
       t.text = text::clean_utf8(body);
       t.output = text::clean_utf8(tail_bytes(std::move(output), kMaxOutputBytes));
       if (t.message.empty()) t.message = first_line(t.output.empty() ? "failed" : t.output);
+      t.message = text::clean_utf8(t.message);
     }
     report.tests.push_back(std::move(t));
   }
 };
+
+// In a truncated file the last testcase may be cut inside its start tag or before its end tag, and
+// pugixml keeps it anyway; a half-read case must not count as a pass.
+void drop_unfinished_case(const pugi::xml_document& doc, std::string_view xml, std::size_t error_offset,
+                          junit_report& report) {
+  pugi::xml_node last;
+  for (auto n : doc.select_nodes("//testcase")) last = n.node();
+  if (!last || report.tests.empty()) return;
+  auto start = last.offset_debug();
+  if (start < 0 || static_cast<std::size_t>(start) >= xml.size()) return;
+  auto seen = xml.substr(static_cast<std::size_t>(start), error_offset > static_cast<std::size_t>(start)
+                                                              ? error_offset - static_cast<std::size_t>(start)
+                                                              : 0);
+  auto tag_end = seen.find('>');
+  bool complete = tag_end != std::string_view::npos &&
+                  ((tag_end > 0 && seen[tag_end - 1] == '/') || seen.find("</testcase>") != std::string_view::npos);
+  if (!complete) report.tests.pop_back();
+}
 
 }  // namespace
 
@@ -168,6 +187,7 @@ junit_report parse_junit(std::string_view xml, std::string_view source) {
     w.suite(root, "");
   }
   if (!parsed) {
+    drop_unfinished_case(doc, xml, static_cast<std::size_t>(parsed.offset), report);
     report.warnings.push_back(fmt::format("{}: XML error at byte {} ({}); kept the {} test cases before it", source,
                                           parsed.offset, parsed.description(), report.tests.size()));
   }
