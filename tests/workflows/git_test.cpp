@@ -43,7 +43,7 @@ TEST_CASE("porcelain blame output parses into lines with their commits") {
 }
 
 TEST_CASE("refs are verified, unknown refs and non-repositories are clear errors") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   git_repo git(s.repo.path() + "/src");  // a subdirectory finds its top level
   CHECK(git.top() == std::filesystem::canonical(s.repo.dir()).string());
   CHECK(git.resolve("HEAD") == s.bob_billing);
@@ -59,7 +59,7 @@ TEST_CASE("refs are verified, unknown refs and non-repositories are clear errors
 }
 
 TEST_CASE("the range log is mailmapped, skips nothing but merges and records both sides of a rename") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   git_repo git(s.repo.path());
   auto commits = git.log_range(s.alice_parser_test, s.bob_billing);
   REQUIRE(commits.size() == 7);
@@ -79,7 +79,7 @@ TEST_CASE("the range log is mailmapped, skips nothing but merges and records bot
 }
 
 TEST_CASE("range-limited blame attributes in-range lines, marks older ones as boundary and follows renames") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   git_repo git(s.repo.path());
   auto lines = git.blame("src/calc.cpp", {{10, 14}, {24, 26}}, s.alice_parser_test, s.bob_billing, "");
   REQUIRE(lines.size() == 8);
@@ -107,7 +107,7 @@ TEST_CASE("range-limited blame attributes in-range lines, marks older ones as bo
 }
 
 TEST_CASE("blame ranges past the end of a file are clamped, and a missing file is an error") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   git_repo git(s.repo.path());
   auto lines = git.blame("src/calc.cpp", {{38, 44}, {90, 99}}, s.alice_parser_test, s.bob_billing, "");
   CHECK(lines.size() == 3);
@@ -117,7 +117,7 @@ TEST_CASE("blame ranges past the end of a file are clamped, and a missing file i
 }
 
 TEST_CASE("a file's history lists its commits newest first, limited by date when asked") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   git_repo git(s.repo.path());
   auto history = git.path_history("tests/io_test.cpp", s.bob_billing, 0);
   REQUIRE(history.size() == 3);

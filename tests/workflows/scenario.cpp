@@ -116,4 +116,9 @@ total is wrong]]></failure>
 </testsuite></testsuites>)x");
 }
 
+const release_scenario& shared_scenario() {
+  static const release_scenario scenario;
+  return scenario;
+}
+
 }  // namespace tugboat::testing

@@ -28,4 +28,7 @@ struct release_scenario {
   release_scenario();
 };
 
+// One scenario per test run, built on first use: tests only read it, and building costs ~40 git calls.
+const release_scenario& shared_scenario();
+
 }  // namespace tugboat::testing

@@ -34,7 +34,7 @@ void check_input_error(const proc::result& r, const std::string& needle) {
 }  // namespace
 
 TEST_CASE("tugboat triage --json prints the report for real files, globs included") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   auto r = run_triage({"--junit", "qa-c*.xml", "qa-billing.xml", "--previous", s.previous, "--repo", ".", "--json"},
                    s.repo.path());
   INFO(r.err);
@@ -46,7 +46,7 @@ TEST_CASE("tugboat triage --json prints the report for real files, globs include
 }
 
 TEST_CASE("tugboat triage prints a table by default and classifies without a repository") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   auto r = run_triage({"--junit", s.current, s.rerun});
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.starts_with("QA: 10 tests — 1 passed, 7 failed (7 new, 0 pre-existing), 1 flaky, 1 skipped\n"));
@@ -54,7 +54,7 @@ TEST_CASE("tugboat triage prints a table by default and classifies without a rep
 }
 
 TEST_CASE("tugboat triage reports bad input on one line with exit code 2") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   check_input_error(run_triage({"--junit", s.repo.path() + "/none.xml"}), "none.xml: no such file");
   check_input_error(run_triage({"--junit", s.repo.path() + "/none-*.xml"}), "matches no file");
   check_input_error(run_triage({"--junit", s.current, "--repo", "/nonexistent/repo"}), "does not exist");

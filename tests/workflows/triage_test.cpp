@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "scenario.hpp"
 
@@ -39,11 +40,17 @@ void check_commit_evidence(const evidence_item& e, const std::string& sha, const
   CHECK(e.code == code);
 }
 
+// The full triage of the shared scenario, computed once.
+const workflows::triage_report& shared_report() {
+  static const workflows::triage_report report = workflows::triage(request_for(shared_scenario()));
+  return report;
+}
+
 }  // namespace
 
 TEST_CASE("triage classifies every failure and names the owner of each with checkable evidence") {
-  release_scenario s;
-  auto r = workflows::triage(request_for(s));
+  const auto& s = shared_scenario();
+  const auto& r = shared_report();
   CHECK(r.warnings.empty());
   CHECK(r.base == s.alice_parser_test);
   CHECK(r.head == s.bob_billing);
@@ -176,7 +183,7 @@ TEST_CASE("triage classifies every failure and names the owner of each with chec
 }
 
 TEST_CASE("the default range starts at the newest tag reachable from HEAD") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   auto req = request_for(s);
   req.range.clear();
   req.parallelism = 1;
@@ -188,10 +195,10 @@ TEST_CASE("the default range starts at the newest tag reachable from HEAD") {
 }
 
 TEST_CASE("a given CODEOWNERS file replaces the repository's") {
-  release_scenario s;
-  s.repo.write("../tugboat-test-codeowners-" + s.repo.dir().filename().string(), "src/net/socket.cpp  net@example.com\n");
+  const auto& s = shared_scenario();
   auto req = request_for(s);
   req.codeowners = (s.repo.dir().parent_path() / ("tugboat-test-codeowners-" + s.repo.dir().filename().string())).string();
+  std::ofstream(req.codeowners) << "src/net/socket.cpp  net@example.com\n";
   auto r = workflows::triage(req);
   std::filesystem::remove(req.codeowners);
   const auto& f = failure(r, "Connects");
@@ -205,7 +212,7 @@ TEST_CASE("a given CODEOWNERS file replaces the repository's") {
 }
 
 TEST_CASE("without a repository triage only classifies") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   workflows::triage_request req;
   req.junit = {s.current};
   auto r = workflows::triage(req);
@@ -221,7 +228,7 @@ TEST_CASE("without a repository triage only classifies") {
 }
 
 TEST_CASE("bad input is a triage_error with one clear line") {
-  release_scenario s;
+  const auto& s = shared_scenario();
   auto req = request_for(s);
   req.range = "v9.9..HEAD";
   CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("unknown ref 'v9.9'"), workflows::triage_error);
@@ -250,9 +257,8 @@ TEST_CASE("bad input is a triage_error with one clear line") {
 }
 
 TEST_CASE("the JSON report follows the documented schema") {
-  release_scenario s;
-  auto r = workflows::triage(request_for(s));
-  auto json = workflows::to_json(r);
+  const auto& s = shared_scenario();
+  auto json = workflows::to_json(shared_report());
   CHECK(json.starts_with(R"({"summary":{"tests":13,"passed":2,"failed":8,"flaky":2,"skipped":1,"new":7,"pre_existing":1},"failures":[)"));
   auto expected_first = fmt::format(
       R"j({{"name":"AddsLargeNumbers","classname":"CalcTest","class":"new","message":"Value of: calc()",)j"
@@ -276,8 +282,7 @@ TEST_CASE("the JSON report follows the documented schema") {
 }
 
 TEST_CASE("the table shows each failure with its owner and evidence") {
-  release_scenario s;
-  auto table = workflows::to_table(workflows::triage(request_for(s)));
+  auto table = workflows::to_table(shared_report());
   CHECK(table.starts_with("QA: 13 tests — 2 passed, 8 failed (7 new, 1 pre-existing), 2 flaky, 1 skipped\n"));
   CHECK(table.find("NEW          CalcTest.AddsLargeNumbers\n") != std::string::npos);
   CHECK(table.find("owner: Carol Chen <carol@example.com> (high confidence)") != std::string::npos);
