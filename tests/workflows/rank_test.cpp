@@ -1,0 +1,97 @@
+#include "workflows/ownership/rank.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace tugboat::ownership;
+
+namespace {
+
+commit_info commit(std::string sha, std::string author, long long time, std::vector<std::string> files) {
+  commit_info c;
+  c.sha = std::move(sha);
+  c.author = std::move(author);
+  c.email = c.author + "@example.com";
+  c.time = time;
+  c.subject = "change by " + c.author;
+  c.files = std::move(files);
+  return c;
+}
+
+blamed_line line(int n, std::string sha, bool boundary = false) {
+  blamed_line b;
+  b.line = n;
+  b.sha = std::move(sha);
+  b.code = "code " + std::to_string(n);
+  b.boundary = boundary;
+  return b;
+}
+
+std::map<std::string, commit_info> by_sha(std::vector<commit_info> commits) {
+  std::map<std::string, commit_info> out;
+  for (auto& c : commits) out.emplace(c.sha, std::move(c));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the owner of the exact frame line outranks owners of nearby lines and of the file") {
+  auto candidates = by_sha({commit("a", "alice", 100, {"src/calc.cpp"}), commit("b", "bob", 200, {"src/calc.cpp"}),
+                            commit("c", "carol", 300, {"src/calc.cpp", "README.md"})});
+  std::map<std::string, std::vector<blamed_line>> blames = {
+      {"src/calc.cpp", {line(9, "c"), line(10, "b"), line(11, "b"), line(12, "a"), line(13, "old", true)}}};
+  rank_input in{{{"src/calc.cpp", 12, 0}}, &blames, &candidates, {}};
+  auto ranked = rank_commits(in);
+  REQUIRE(ranked.size() == 3);
+  CHECK(ranked[0].commit->sha == "a");
+  CHECK(ranked[0].score == doctest::Approx(13.0));  // exact 10 + touched 3
+  CHECK(ranked[0].hits[0].signal == "exact_line");
+  CHECK(ranked[0].hits[0].line == 12);
+  CHECK(ranked[0].hits[0].code == "code 12");
+  CHECK(confidence_of(ranked[0]) == confidence::high);
+  CHECK(ranked[1].commit->sha == "b");  // nearby at distance 1, beats c at distance 3
+  CHECK(ranked[1].score == doctest::Approx(7.0));
+  CHECK(ranked[1].nearest == 1);
+  CHECK(ranked[2].commit->sha == "c");
+  CHECK(confidence_of(ranked[1]) == confidence::medium);
+}
+
+TEST_CASE("deeper frames weigh less and boundary or out-of-range lines never count") {
+  auto candidates = by_sha({commit("a", "alice", 100, {"src/a.cpp"}), commit("b", "bob", 100, {"src/b.cpp"})});
+  std::map<std::string, std::vector<blamed_line>> blames = {{"src/a.cpp", {line(5, "a")}},
+                                                            {"src/b.cpp", {line(7, "b"), line(8, "zzz")}}};
+  rank_input in{{{"src/b.cpp", 7, 0}, {"src/a.cpp", 5, 3}}, &blames, &candidates, {}};
+  auto ranked = rank_commits(in);
+  REQUIRE(ranked.size() == 2);
+  CHECK(ranked[0].commit->sha == "b");
+  CHECK(ranked[1].score == doctest::Approx((10.0 + 3.0) / 4));
+  CHECK(confidence_of(ranked[1]) == confidence::medium);  // exact, but at depth 3
+}
+
+TEST_CASE("touching the test file or its subject scores once") {
+  auto candidates = by_sha({commit("t", "tess", 100, {"tests/calc_test.cpp", "src/calc.cpp"})});
+  rank_input in{{}, nullptr, &candidates, {"tests/calc_test.cpp", "src/calc.cpp"}};
+  auto ranked = rank_commits(in);
+  REQUIRE(ranked.size() == 1);
+  CHECK(ranked[0].score == doctest::Approx(3.0));
+  CHECK(ranked[0].hits.size() == 1);
+  CHECK(ranked[0].hits[0].signal == "touched_test_file");
+  CHECK(confidence_of(ranked[0]) == confidence::medium);
+}
+
+TEST_CASE("ties go to fewer files changed, then to the newer commit, then to the SHA") {
+  auto candidates = by_sha({commit("a", "alice", 100, {"src/x.cpp", "src/y.cpp"}), commit("b", "bob", 50, {"src/x.cpp"}),
+                            commit("c", "carol", 90, {"src/x.cpp"}), commit("d", "dave", 90, {"src/x.cpp"})});
+  rank_input in{{{"src/x.cpp", 1, 0}}, nullptr, &candidates, {}};
+  auto ranked = rank_commits(in);
+  REQUIRE(ranked.size() == 4);
+  CHECK(ranked[0].commit->sha == "c");
+  CHECK(ranked[1].commit->sha == "d");
+  CHECK(ranked[2].commit->sha == "b");
+  CHECK(ranked[3].commit->sha == "a");
+}
+
+TEST_CASE("no candidates, no ranking") {
+  std::map<std::string, commit_info> none;
+  rank_input in{{{"src/x.cpp", 1, 0}}, nullptr, &none, {"t.cpp"}};
+  CHECK(rank_commits(in).empty());
+}

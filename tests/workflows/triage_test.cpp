@@ -1,0 +1,291 @@
+#include "workflows/triage.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "scenario.hpp"
+
+using namespace tugboat;
+using namespace tugboat::testing;
+using workflows::evidence_item;
+using workflows::failure_report;
+
+namespace {
+
+const failure_report& failure(const workflows::triage_report& r, std::string_view name) {
+  auto it = std::find_if(r.failures.begin(), r.failures.end(), [&](const auto& f) { return f.name == name; });
+  REQUIRE(it != r.failures.end());
+  return *it;
+}
+
+workflows::triage_request request_for(const release_scenario& s) {
+  workflows::triage_request req;
+  req.junit = {s.current, s.billing, s.rerun};
+  req.previous = {s.previous};
+  req.repo = s.repo.path();
+  req.range = "v1.0..HEAD";
+  return req;
+}
+
+void check_commit_evidence(const evidence_item& e, const std::string& sha, const std::string& signal,
+                           const std::string& file, int line, const std::string& code) {
+  CHECK(e.commit == sha);
+  CHECK(e.short_sha == sha.substr(0, 7));
+  CHECK(e.signal == signal);
+  CHECK(e.file == file);
+  CHECK(e.line == line);
+  CHECK(e.code == code);
+}
+
+// The full triage of the shared scenario, computed once.
+const workflows::triage_report& shared_report() {
+  static const workflows::triage_report report = workflows::triage(request_for(shared_scenario()));
+  return report;
+}
+
+}  // namespace
+
+TEST_CASE("triage classifies every failure and names the owner of each with checkable evidence") {
+  const auto& s = shared_scenario();
+  const auto& r = shared_report();
+  CHECK(r.warnings.empty());
+  CHECK(r.base == s.alice_parser_test);
+  CHECK(r.head == s.bob_billing);
+
+  const auto& sum = r.summary;
+  CHECK(sum.tests == 13);
+  CHECK(sum.passed == 2);
+  CHECK(sum.failed == 8);
+  CHECK(sum.flaky == 2);
+  CHECK(sum.skipped == 1);
+  CHECK(sum.new_failures == 7);
+  CHECK(sum.pre_existing == 1);
+  REQUIRE(r.failures.size() == 10);
+  std::vector<std::string> order;
+  for (const auto& f : r.failures) order.push_back(f.name);
+  CHECK(order == std::vector<std::string>{"AddsLargeNumbers", "Formats", "Sometimes", "RejectsEmpty",
+                                          "ThrowsOnGarbage", "Trims", "Connects", "Reads", "testCharge",
+                                          "testRefund"});
+
+  SUBCASE("the exact line of a frame in the range names its author, with high confidence") {
+    const auto& f = failure(r, "AddsLargeNumbers");
+    CHECK(f.cls == qa::failure_class::new_failure);
+    CHECK(f.message == "Value of: calc()");
+    REQUIRE(f.owner);
+    CHECK(f.owner->name == "Carol Chen");
+    CHECK(f.owner->email == "carol@example.com");
+    CHECK(f.confidence == ownership::confidence::high);
+    CHECK(f.test_file == "tests/calc_test.cpp");
+    REQUIRE(f.evidence.size() == 3);
+    check_commit_evidence(f.evidence[0], s.carol_calc, "exact_line", "src/calc.cpp", 12, "int calc_value = broken;");
+    CHECK(f.evidence[0].subject == "Make calc faster");
+    CHECK(f.evidence[0].author == "Carol Chen");
+    CHECK(f.evidence[0].date == "2026-02-10T00:00:00Z");
+    check_commit_evidence(f.evidence[1], s.carol_calc, "touched_frame_file", "src/calc.cpp", 0, "");
+    // src/calc.cpp is also what tests/calc_test.cpp tests.
+    check_commit_evidence(f.evidence[2], s.carol_calc, "touched_test_file", "src/calc.cpp", 0, "");
+  }
+
+  SUBCASE("a reformat listed in .git-blame-ignore-revs and a bot commit are never owners") {
+    const auto& f = failure(r, "Formats");
+    REQUIRE(f.owner);
+    CHECK(f.owner->name == "Carol Chen");
+    CHECK(f.confidence == ownership::confidence::high);
+    REQUIRE_FALSE(f.evidence.empty());
+    check_commit_evidence(f.evidence[0], s.carol_calc, "exact_line", "src/calc.cpp", 25, "int total = (a + b);");
+  }
+
+  SUBCASE(".mailmap turns an old identity into the person, and the innermost frame wins") {
+    const auto& f = failure(r, "RejectsEmpty");
+    REQUIRE(f.owner);
+    CHECK(f.owner->name == "Dave Jones");
+    CHECK(f.owner->email == "dave@example.com");
+    CHECK(f.confidence == ownership::confidence::high);
+    REQUIRE(f.evidence.size() == 3);
+    check_commit_evidence(f.evidence[0], s.dave_parser, "exact_line", "src/parser.cpp", 20,
+                          "parser line 20 // accepts empty input now");
+    CHECK(f.evidence[0].author == "Dave Jones");
+    CHECK(f.evidence[0].email == "dave@example.com");
+  }
+
+  SUBCASE("a CI path maps into the repository and blame follows the rename") {
+    const auto& f = failure(r, "Trims");
+    REQUIRE(f.owner);
+    CHECK(f.owner->name == "Alice Archer");
+    CHECK(f.confidence == ownership::confidence::high);
+    REQUIRE_FALSE(f.evidence.empty());
+    check_commit_evidence(f.evidence[0], s.alice_rename, "exact_line", "src/util/strings.cpp", 5,
+                          "strings line 5 // trims tabs too");
+  }
+
+  SUBCASE("a nearby line and the subject file give a medium-confidence owner for a Java trace") {
+    const auto& f = failure(r, "testCharge");
+    CHECK(f.classname == "com.acme.BillingTest");
+    CHECK(f.test_file == "src/test/java/com/acme/BillingTest.java");
+    REQUIRE(f.owner);
+    CHECK(f.owner->name == "Bob Baker");
+    CHECK(f.confidence == ownership::confidence::medium);
+    REQUIRE(f.evidence.size() == 3);
+    check_commit_evidence(f.evidence[0], s.bob_billing, "nearby_line", "src/main/java/com/acme/Billing.java", 9,
+                          "billing line 9 changed");
+    check_commit_evidence(f.evidence[1], s.bob_billing, "touched_frame_file", "src/main/java/com/acme/Billing.java", 0, "");
+    check_commit_evidence(f.evidence[2], s.bob_billing, "touched_test_file", "src/main/java/com/acme/Billing.java", 0, "");
+  }
+
+  SUBCASE("with no culprit in the range, CODEOWNERS names the owner of the frame's file") {
+    const auto& f = failure(r, "Connects");
+    REQUIRE(f.owner);
+    CHECK(f.owner->name == "@net-owners");
+    CHECK(f.owner->email.empty());
+    CHECK(f.confidence == ownership::confidence::low);
+    REQUIRE(f.evidence.size() == 1);
+    CHECK(f.evidence[0].signal == "codeowners");
+    CHECK(f.evidence[0].commit.empty());
+    CHECK(f.evidence[0].file == ".github/CODEOWNERS");
+    CHECK(f.evidence[0].line == 2);
+    CHECK(f.evidence[0].code == "/src/net/     @net-owners");
+  }
+
+  SUBCASE("without frames or CODEOWNERS, the most frequent recent author of the test file owns it") {
+    const auto& f = failure(r, "Reads");
+    REQUIRE(f.owner);
+    CHECK(f.owner->name == "Bob Baker");
+    CHECK(f.confidence == ownership::confidence::low);
+    REQUIRE(f.evidence.size() == 1);
+    check_commit_evidence(f.evidence[0], s.bob_io_2, "frequent_author", "tests/io_test.cpp", 0, "");
+  }
+
+  SUBCASE("pre-existing and flaky failures name no culprit and go to the test's owner") {
+    const auto& pre = failure(r, "ThrowsOnGarbage");
+    CHECK(pre.cls == qa::failure_class::pre_existing);
+    REQUIRE(pre.owner);
+    CHECK(pre.owner->name == "Alice Archer");
+    CHECK(pre.confidence == ownership::confidence::low);
+    REQUIRE(pre.evidence.size() == 1);
+    check_commit_evidence(pre.evidence[0], s.alice_parser_test, "frequent_author", "tests/parser_test.cpp", 0, "");
+
+    const auto& mixed = failure(r, "Sometimes");
+    CHECK(mixed.cls == qa::failure_class::flaky);
+    REQUIRE(mixed.owner);
+    CHECK(mixed.owner->name == "Alice Archer");
+    CHECK(mixed.evidence.at(0).signal == "frequent_author");
+
+    const auto& refund = failure(r, "testRefund");
+    CHECK(refund.cls == qa::failure_class::flaky);
+    REQUIRE(refund.owner);
+    CHECK(refund.owner->name == "@java-team");
+    CHECK(refund.confidence == ownership::confidence::low);
+    CHECK(refund.evidence.at(0).line == 3);
+  }
+}
+
+TEST_CASE("the default range starts at the newest tag reachable from HEAD") {
+  const auto& s = shared_scenario();
+  auto req = request_for(s);
+  req.range.clear();
+  req.parallelism = 1;
+  auto r = workflows::triage(req);
+  CHECK(r.base == s.alice_parser_test);
+  CHECK(r.base_label == "v1.0");
+  CHECK(r.head_label == "HEAD");
+  CHECK(failure(r, "AddsLargeNumbers").owner->name == "Carol Chen");
+}
+
+TEST_CASE("a given CODEOWNERS file replaces the repository's") {
+  const auto& s = shared_scenario();
+  auto req = request_for(s);
+  req.codeowners = (s.repo.dir().parent_path() / ("tugboat-test-codeowners-" + s.repo.dir().filename().string())).string();
+  std::ofstream(req.codeowners) << "src/net/socket.cpp  net@example.com\n";
+  auto r = workflows::triage(req);
+  std::filesystem::remove(req.codeowners);
+  const auto& f = failure(r, "Connects");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "net@example.com");
+  CHECK(f.owner->email == "net@example.com");
+  CHECK(f.evidence.at(0).file == req.codeowners);
+  CHECK(f.evidence.at(0).line == 1);
+  // The repository's *.java rule is gone with it.
+  CHECK(failure(r, "testRefund").owner->name != "@java-team");
+}
+
+TEST_CASE("without a repository triage only classifies") {
+  const auto& s = shared_scenario();
+  workflows::triage_request req;
+  req.junit = {s.current};
+  auto r = workflows::triage(req);
+  CHECK(r.summary.tests == 10);
+  CHECK(r.summary.new_failures == 8);
+  CHECK(r.summary.flaky == 0);  // no rerun report this time: Sometimes is simply new
+  for (const auto& f : r.failures) {
+    CHECK_FALSE(f.owner);
+    CHECK_FALSE(f.confidence);
+    CHECK(f.evidence.empty());
+  }
+  CHECK(r.base.empty());
+}
+
+TEST_CASE("bad input is a triage_error with one clear line") {
+  const auto& s = shared_scenario();
+  auto req = request_for(s);
+  req.range = "v9.9..HEAD";
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("unknown ref 'v9.9'"), workflows::triage_error);
+  req.range = "v1.0...HEAD";
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("is not of the form BASE..HEAD"), workflows::triage_error);
+  req = request_for(s);
+  req.junit.push_back(s.repo.path() + "/missing.xml");
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("missing.xml: no such file"), workflows::triage_error);
+  req = request_for(s);
+  req.repo = s.repo.path() + "/nope";
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("does not exist"), workflows::triage_error);
+  req = request_for(s);
+  req.junit.clear();
+  CHECK_THROWS_AS(workflows::triage(req), workflows::triage_error);
+  req = request_for(s);
+  req.codeowners = "/nonexistent/CODEOWNERS";
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("cannot read the CODEOWNERS file"), workflows::triage_error);
+  // A repository without tags needs an explicit range.
+  repo_builder bare;
+  bare.write("a.txt", "a\n");
+  bare.commit(kAlice, "only commit", 1);
+  req = request_for(s);
+  req.repo = bare.path();
+  req.range.clear();
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("no tag is reachable from HEAD"), workflows::triage_error);
+}
+
+TEST_CASE("the JSON report follows the documented schema") {
+  const auto& s = shared_scenario();
+  auto json = workflows::to_json(shared_report());
+  CHECK(json.starts_with(R"({"summary":{"tests":13,"passed":2,"failed":8,"flaky":2,"skipped":1,"new":7,"pre_existing":1},"failures":[)"));
+  auto expected_first = fmt::format(
+      R"j({{"name":"AddsLargeNumbers","classname":"CalcTest","class":"new","message":"Value of: calc()",)j"
+      R"("owner":{{"name":"Carol Chen","email":"carol@example.com"}},"confidence":"high","evidence":[)"
+      R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
+      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":12,"code":"int calc_value = broken;","signal":"exact_line"}},)"
+      R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
+      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_frame_file"}},)"
+      R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
+      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_test_file"}}]}})",
+      s.carol_calc, s.carol_calc.substr(0, 7));
+  CHECK(json.find(expected_first) != std::string::npos);
+  CHECK(json.find(R"("owner":{"name":"@net-owners","email":null},"confidence":"low","evidence":[{"commit":null,"short":null,)"
+                  R"("subject":null,"author":null,"email":null,"date":null,"file":".github/CODEOWNERS","line":2,)"
+                  R"("code":"/src/net/     @net-owners","signal":"codeowners"}])") != std::string::npos);
+
+  workflows::triage_request classify_only;
+  classify_only.junit = {s.rerun};
+  CHECK(workflows::to_json(workflows::triage(classify_only)) ==
+        R"({"summary":{"tests":1,"passed":1,"failed":0,"flaky":0,"skipped":0,"new":0,"pre_existing":0},"failures":[]})");
+}
+
+TEST_CASE("the table shows each failure with its owner and evidence") {
+  auto table = workflows::to_table(shared_report());
+  CHECK(table.starts_with("QA: 13 tests — 2 passed, 8 failed (7 new, 1 pre-existing), 2 flaky, 1 skipped\n"));
+  CHECK(table.find("NEW          CalcTest.AddsLargeNumbers\n") != std::string::npos);
+  CHECK(table.find("owner: Carol Chen <carol@example.com> (high confidence)") != std::string::npos);
+  CHECK(table.find("src/calc.cpp:12  | int calc_value = broken;") != std::string::npos);
+  CHECK(table.find("FLAKY        com.acme.BillingTest.testRefund") != std::string::npos);
+}

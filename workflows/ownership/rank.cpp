@@ -1,0 +1,111 @@
+#include "workflows/ownership/rank.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <set>
+
+namespace tugboat::ownership {
+namespace {
+
+bool touches(const commit_info& c, const std::string& path) {
+  return std::find(c.files.begin(), c.files.end(), path) != c.files.end();
+}
+
+double weight(int depth) { return 1.0 / (1.0 + depth); }
+
+}  // namespace
+
+std::string_view to_string(confidence c) {
+  switch (c) {
+    case confidence::high: return "high";
+    case confidence::medium: return "medium";
+    case confidence::low: return "low";
+  }
+  return "low";
+}
+
+std::vector<ranked_commit> rank_commits(const rank_input& in) {
+  std::map<std::string, ranked_commit> scores;
+  auto credit = [&](const commit_info& c, signal_hit hit) {
+    auto& r = scores[c.sha];
+    r.commit = &c;
+    r.score += hit.points;
+    r.strongest = std::max(r.strongest, hit.points);
+    r.hits.push_back(std::move(hit));
+  };
+  auto note_distance = [&](const std::string& sha, int distance) {
+    auto& r = scores[sha];
+    if (r.nearest < 0 || distance < r.nearest) r.nearest = distance;
+  };
+
+  std::set<std::pair<std::string, std::string>> file_credited;  // (sha, path)
+  for (const auto& f : in.frames) {
+    const double w = weight(f.depth);
+    if (in.blames != nullptr && in.candidates != nullptr) {
+      auto b = in.blames->find(f.path);
+      if (b != in.blames->end()) {
+        // Per commit, the line that best ties it to this frame: exact, else the nearest.
+        std::map<std::string, const blamed_line*> best;
+        for (const auto& line : b->second) {
+          int distance = std::abs(line.line - f.line);
+          if (line.boundary || distance > kNearbyLines || !in.candidates->contains(line.sha)) continue;
+          auto& slot = best[line.sha];
+          if (slot == nullptr || distance < std::abs(slot->line - f.line)) slot = &line;
+        }
+        for (const auto& [sha, line] : best) {
+          const auto& commit = in.candidates->at(sha);
+          int distance = std::abs(line->line - f.line);
+          bool exact = distance == 0;
+          credit(commit, {exact ? "exact_line" : "nearby_line", (exact ? 10.0 : 4.0) * w, f.path, line->line,
+                          line->code, f.depth});
+          note_distance(sha, distance);
+        }
+      }
+    }
+    if (in.candidates != nullptr) {
+      for (const auto& [sha, commit] : *in.candidates) {
+        if (!touches(commit, f.path) || !file_credited.emplace(sha, f.path).second) continue;
+        credit(commit, {"touched_frame_file", 3.0 * w, f.path, 0, {}, f.depth});
+      }
+    }
+  }
+  if (in.candidates != nullptr) {
+    for (const auto& [sha, commit] : *in.candidates) {
+      for (const auto& test_file : in.test_files) {
+        if (test_file.empty() || !touches(commit, test_file)) continue;
+        credit(commit, {"touched_test_file", 3.0, test_file, 0, {}, 0});
+        break;
+      }
+    }
+  }
+
+  std::vector<ranked_commit> out;
+  for (auto& [sha, r] : scores) {
+    std::stable_sort(r.hits.begin(), r.hits.end(),
+                     [](const signal_hit& a, const signal_hit& b) { return a.points > b.points; });
+    out.push_back(std::move(r));
+  }
+  constexpr double kEpsilon = 1e-9;
+  std::sort(out.begin(), out.end(), [&](const ranked_commit& a, const ranked_commit& b) {
+    if (std::fabs(a.score - b.score) > kEpsilon) return a.score > b.score;
+    if (std::fabs(a.strongest - b.strongest) > kEpsilon) return a.strongest > b.strongest;
+    int na = a.nearest < 0 ? INT32_MAX : a.nearest;
+    int nb = b.nearest < 0 ? INT32_MAX : b.nearest;
+    if (na != nb) return na < nb;
+    if (a.commit->files.size() != b.commit->files.size()) return a.commit->files.size() < b.commit->files.size();
+    if (a.commit->time != b.commit->time) return a.commit->time > b.commit->time;
+    return a.commit->sha < b.commit->sha;
+  });
+  return out;
+}
+
+confidence confidence_of(const ranked_commit& c) {
+  for (const auto& h : c.hits) {
+    if (h.signal == "exact_line" && h.depth <= 2) return confidence::high;
+  }
+  return confidence::medium;
+}
+
+}  // namespace tugboat::ownership

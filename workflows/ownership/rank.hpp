@@ -1,0 +1,58 @@
+#pragma once
+// Ranking the commits of a release range as the cause of one failure (docs/triage.md, "Ranking").
+// For each frame at depth d (0 = innermost frame that maps to a repository file):
+//   +10/(1+d) exact_line        the commit owns the frame's line (range-limited blame)
+//   +4/(1+d)  nearby_line       otherwise, it owns a line within ±3 of it
+//   +3/(1+d)  touched_frame_file it changed the frame's file (once per file, at the file's shallowest frame)
+//   +3        touched_test_file it changed the test's file or the file the test is about (once)
+// Ties: the stronger single signal, then the nearer line, then fewer files changed, then the newer
+// commit, then the SHA (so results never depend on input order). Pure function, any thread.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "workflows/ownership/git.hpp"
+
+namespace tugboat::ownership {
+
+inline constexpr int kNearbyLines = 3;
+
+struct frame_ref {
+  std::string path;  // repository path
+  int line = 0;
+  int depth = 0;
+};
+
+struct signal_hit {
+  std::string signal;  // exact_line, nearby_line, touched_frame_file, touched_test_file
+  double points = 0;
+  std::string file;
+  int line = 0;        // 0 when the signal is not about a line
+  std::string code;    // the blamed line's text, when about a line
+  int depth = 0;       // depth of the frame behind the signal (0 for the test file)
+};
+
+struct ranked_commit {
+  const commit_info* commit = nullptr;  // points into rank_input::candidates
+  double score = 0;
+  double strongest = 0;
+  int nearest = -1;                      // line distance of the nearest owned line, -1 when none
+  std::vector<signal_hit> hits;          // strongest first
+};
+
+struct rank_input {
+  std::vector<frame_ref> frames;                               // innermost first
+  const std::map<std::string, std::vector<blamed_line>>* blames = nullptr;  // path → range-limited blame
+  const std::map<std::string, commit_info>* candidates = nullptr;  // sha → commit in the range
+  std::vector<std::string> test_files;                         // the test's file and its subject file
+};
+
+// Commits with a positive score, best first.
+std::vector<ranked_commit> rank_commits(const rank_input& in);
+
+enum class confidence { high, medium, low };
+std::string_view to_string(confidence c);
+// high: the commit owns the exact line of a frame at depth <= 2; medium: any other commit signal.
+confidence confidence_of(const ranked_commit& c);
+
+}  // namespace tugboat::ownership

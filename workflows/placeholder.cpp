@@ -1,1 +1,0 @@
-// Replaced as workflows land.

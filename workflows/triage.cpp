@@ -1,0 +1,358 @@
+#include "workflows/triage.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/text.hpp"
+#include "workflows/ownership/codeowners.hpp"
+#include "workflows/ownership/frames.hpp"
+#include "workflows/ownership/git.hpp"
+#include "workflows/ownership/test_files.hpp"
+
+namespace tugboat::workflows {
+namespace {
+
+using namespace tugboat::ownership;
+
+// Runs fn(0..n-1) on up to `threads` threads (this one included). fn must not throw.
+template <typename Fn>
+void parallel_for(std::size_t n, unsigned threads, Fn fn) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads && t < n; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+bool is_bot(const commit_info& c) {
+  return c.author.ends_with("[bot]") || c.email.find("[bot]@") != std::string::npos;
+}
+
+// Full SHAs listed in a .git-blame-ignore-revs file (comments and blank lines skipped).
+std::set<std::string> read_ignore_revs(const std::string& path) {
+  std::set<std::string> revs;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto t = text::trim(line);
+    if (t.size() >= 40 && std::all_of(t.begin(), t.begin() + 40, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+      revs.insert(text::to_lower(t.substr(0, 40)));
+    }
+  }
+  return revs;
+}
+
+std::vector<line_range> merge_ranges(std::vector<line_range> ranges) {
+  std::sort(ranges.begin(), ranges.end(), [](auto a, auto b) { return a.first < b.first; });
+  std::vector<line_range> merged;
+  for (auto r : ranges) {
+    if (!merged.empty() && r.first <= merged.back().last + 1) {
+      merged.back().last = std::max(merged.back().last, r.last);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  return merged;
+}
+
+evidence_item commit_evidence(const commit_info& c, std::string signal, std::string file, int line = 0,
+                              std::string code = {}) {
+  evidence_item e;
+  e.commit = c.sha;
+  e.short_sha = c.sha.substr(0, 7);
+  e.subject = c.subject;
+  e.author = c.author;
+  e.email = c.email;
+  e.date = iso_date(c.time);
+  e.file = std::move(file);
+  e.line = line;
+  e.code = std::move(code);
+  e.signal = std::move(signal);
+  return e;
+}
+
+// What we learn about one failure before asking git anything.
+struct failure_facts {
+  std::vector<frame_ref> frames;
+  std::optional<std::string> test_file;
+  std::optional<std::string> subject;
+};
+
+failure_facts analyse(const qa::test_result& t, const path_index& index) {
+  failure_facts facts;
+  std::vector<std::string> mapped_paths;
+  for (const auto& raw : extract_frames(t.text + "\n" + t.output)) {
+    auto path = index.map(raw.path);
+    if (!path) continue;
+    bool seen = std::any_of(facts.frames.begin(), facts.frames.end(),
+                            [&](const frame_ref& f) { return f.path == *path && f.line == raw.line; });
+    if (seen) continue;
+    facts.frames.push_back({*path, raw.line, static_cast<int>(facts.frames.size())});
+    mapped_paths.push_back(*path);
+  }
+  facts.test_file = locate_test_file(t.file, t.classname, mapped_paths, index);
+  if (facts.test_file) facts.subject = subject_file(*facts.test_file, index);
+  return facts;
+}
+
+class owner_finder {
+ public:
+  owner_finder(const triage_request& request, triage_report& report) : request_(request), report_(report) {}
+
+  void run(const qa::classification& cls) {
+    git_repo git(request_.repo, request_.git_timeout);
+    git_ = &git;
+    resolve_range();
+    path_index index(git.list_files(report_.head));
+    // The range log is independent of the blames: let it run beside them.
+    auto log_future = std::async(std::launch::async, [&] { return git.log_range(report_.base, report_.head); });
+    load_codeowners(index);
+    auto ignore_path = git.top() + "/.git-blame-ignore-revs";
+    if (std::filesystem::is_regular_file(ignore_path)) {
+      ignore_file_ = ignore_path;
+      ignored_ = read_ignore_revs(ignore_path);
+    }
+
+    std::vector<failure_facts> facts;
+    for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
+    run_blames(cls, facts);
+
+    for (auto& c : log_future.get()) {
+      if (ignored_.contains(c.sha) || is_bot(c)) continue;
+      auto sha = c.sha;
+      candidates_.emplace(std::move(sha), std::move(c));
+    }
+    head_time_ = git.commit_time(report_.head);
+
+    for (std::size_t i = 0; i < cls.failures.size(); ++i) {
+      auto& out = report_.failures[i];
+      const auto& f = facts[i];
+      if (f.test_file) out.test_file = *f.test_file;
+      if (cls.failures[i].cls == qa::failure_class::new_failure && assign_culprit(out, f)) continue;
+      // Flaky and pre-existing failures name no culprit: they go to whoever owns the test.
+      std::vector<std::string> owner_paths;
+      if (cls.failures[i].cls == qa::failure_class::new_failure) {
+        for (const auto& fr : f.frames) owner_paths.push_back(fr.path);
+      }
+      if (f.test_file) owner_paths.push_back(*f.test_file);
+      if (f.subject) owner_paths.push_back(*f.subject);
+      if (assign_codeowner(out, owner_paths)) continue;
+      std::optional<std::string> file = f.test_file ? f.test_file : f.subject;
+      if (!file && !f.frames.empty()) file = f.frames.front().path;
+      if (file) assign_frequent_author(out, *file);
+    }
+  }
+
+ private:
+  void resolve_range() {
+    std::string base_ref, head_ref = "HEAD";
+    if (request_.range.empty()) {
+      auto head = git_->resolve("HEAD");
+      auto tag = git_->newest_tag(head);
+      if (!tag) {
+        throw triage_error(fmt::format("no tag is reachable from HEAD in {}; give the range with --range BASE..HEAD",
+                                       git_->top()));
+      }
+      base_ref = *tag;
+    } else {
+      auto dots = request_.range.find("..");
+      if (dots == std::string::npos || request_.range.find("...") != std::string::npos || dots == 0) {
+        throw triage_error(fmt::format("--range '{}' is not of the form BASE..HEAD", request_.range));
+      }
+      base_ref = request_.range.substr(0, dots);
+      if (dots + 2 < request_.range.size()) head_ref = request_.range.substr(dots + 2);
+    }
+    report_.base = git_->resolve(base_ref);
+    report_.head = git_->resolve(head_ref);
+    report_.base_label = base_ref;
+    report_.head_label = head_ref;
+  }
+
+  void load_codeowners(const path_index& index) {
+    if (!request_.codeowners.empty()) {
+      std::ifstream in(request_.codeowners, std::ios::binary);
+      if (!in) throw triage_error(fmt::format("{}: cannot read the CODEOWNERS file", request_.codeowners));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      codeowners_ = codeowners::parse(ss.str(), request_.codeowners);
+      return;
+    }
+    for (const char* candidate : {".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}) {
+      if (!index.contains(candidate)) continue;
+      if (auto content = git_->show_file(report_.head, candidate)) {
+        codeowners_ = codeowners::parse(*content, candidate);
+        return;
+      }
+    }
+  }
+
+  void run_blames(const qa::classification& cls, const std::vector<failure_facts>& facts) {
+    std::map<std::string, std::vector<line_range>> wanted;
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+      if (cls.failures[i].cls != qa::failure_class::new_failure) continue;
+      for (const auto& f : facts[i].frames) {
+        wanted[f.path].push_back({std::max(1, f.line - kNearbyLines), f.line + kNearbyLines});
+      }
+    }
+    std::vector<std::pair<std::string, std::vector<line_range>>> jobs;
+    for (auto& [path, ranges] : wanted) jobs.emplace_back(path, merge_ranges(std::move(ranges)));
+    unsigned threads = request_.parallelism != 0 ? request_.parallelism : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::vector<blamed_line>> results(jobs.size());
+    std::vector<std::string> errors(jobs.size());
+    parallel_for(jobs.size(), threads, [&](std::size_t i) {
+      try {
+        results[i] = git_->blame(jobs[i].first, jobs[i].second, report_.base, report_.head, ignore_file_);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (!errors[i].empty()) report_.warnings.push_back(errors[i]);
+      blames_.emplace(jobs[i].first, std::move(results[i]));
+    }
+  }
+
+  bool assign_culprit(failure_report& out, const failure_facts& f) {
+    rank_input in;
+    in.frames = f.frames;
+    in.blames = &blames_;
+    in.candidates = &candidates_;
+    if (f.test_file) in.test_files.push_back(*f.test_file);
+    if (f.subject) in.test_files.push_back(*f.subject);
+    auto ranked = rank_commits(in);
+    if (ranked.empty()) return false;
+    const auto& top = ranked.front();
+    out.owner = owner_info{top.commit->author, top.commit->email};
+    out.confidence = confidence_of(top);
+    for (const auto& hit : top.hits) {
+      if (out.evidence.size() == kMaxEvidence) break;
+      out.evidence.push_back(commit_evidence(*top.commit, hit.signal, hit.file, hit.line, hit.code));
+    }
+    return true;
+  }
+
+  bool assign_codeowner(failure_report& out, const std::vector<std::string>& paths) {
+    if (codeowners_.empty()) return false;
+    for (const auto& path : paths) {
+      const auto* rule = codeowners_.match(path);
+      if (rule == nullptr || rule->owners.empty()) continue;
+      const auto& who = rule->owners.front();
+      bool is_email = who.find('@') != std::string::npos && !who.starts_with('@');
+      out.owner = owner_info{who, is_email ? who : std::string{}};
+      out.confidence = confidence::low;
+      evidence_item e;
+      e.file = codeowners_.source();
+      e.line = rule->line;
+      e.code = rule->text;
+      e.signal = "codeowners";
+      out.evidence.push_back(std::move(e));
+      return true;
+    }
+    return false;
+  }
+
+  void assign_frequent_author(failure_report& out, const std::string& file) {
+    auto it = history_.find(file);
+    if (it == history_.end()) {
+      std::vector<commit_info> history;
+      try {
+        long long since = head_time_ - request_.recent_days * 86400;
+        history = git_->path_history(file, report_.head, since);
+        if (history.empty()) history = git_->path_history(file, report_.head, 0);
+      } catch (const git_error& e) {
+        report_.warnings.push_back(e.what());
+      }
+      std::erase_if(history, [&](const commit_info& c) { return ignored_.contains(c.sha) || is_bot(c); });
+      it = history_.emplace(file, std::move(history)).first;
+    }
+    const auto& history = it->second;
+    if (history.empty()) return;
+    // Most commits wins; on a tie, whoever touched the file most recently (history is newest first).
+    std::map<std::string, std::pair<int, std::size_t>> counts;  // email → (commits, newest index)
+    for (std::size_t i = 0; i < history.size(); ++i) {
+      auto key = text::to_lower(history[i].email);
+      auto [slot, inserted] = counts.try_emplace(key, 0, i);
+      ++slot->second.first;
+    }
+    const commit_info* best = nullptr;
+    int best_count = 0;
+    for (const auto& [email, entry] : counts) {
+      const auto& c = history[entry.second];
+      if (best == nullptr || entry.first > best_count ||
+          (entry.first == best_count && entry.second < static_cast<std::size_t>(best - history.data()))) {
+        best = &c;
+        best_count = entry.first;
+      }
+    }
+    out.owner = owner_info{best->author, best->email};
+    out.confidence = confidence::low;
+    out.evidence.push_back(commit_evidence(*best, "frequent_author", file));
+  }
+
+  const triage_request& request_;
+  triage_report& report_;
+  git_repo* git_ = nullptr;
+  codeowners codeowners_;
+  std::string ignore_file_;
+  std::set<std::string> ignored_;
+  std::map<std::string, std::vector<blamed_line>> blames_;
+  std::map<std::string, commit_info> candidates_;
+  std::map<std::string, std::vector<commit_info>> history_;
+  long long head_time_ = 0;
+};
+
+void load_reports(const std::vector<std::string>& paths, const triage_request& request,
+                  std::vector<qa::test_result>& out, std::vector<std::string>& warnings) {
+  for (const auto& path : paths) {
+    auto report = qa::load_junit(path, request.max_report_bytes);
+    std::move(report.tests.begin(), report.tests.end(), std::back_inserter(out));
+    std::move(report.warnings.begin(), report.warnings.end(), std::back_inserter(warnings));
+  }
+}
+
+}  // namespace
+
+triage_report triage(const triage_request& request) {
+  if (request.junit.empty()) throw triage_error("no QA report given (--junit FILE...)");
+  triage_report report;
+  std::vector<qa::test_result> current, previous;
+  try {
+    load_reports(request.junit, request, current, report.warnings);
+    load_reports(request.previous, request, previous, report.warnings);
+  } catch (const qa::qa_error& e) {
+    throw triage_error(e.what());
+  }
+  auto cls = qa::classify(current, previous);
+  report.summary = cls.summary;
+  for (const auto& f : cls.failures) {
+    failure_report r;
+    r.name = f.detail.name;
+    r.classname = f.detail.classname;
+    r.cls = f.cls;
+    r.message = f.detail.message;
+    report.failures.push_back(std::move(r));
+  }
+  if (request.repo.empty()) return report;
+  try {
+    owner_finder(request, report).run(cls);
+  } catch (const git_error& e) {
+    throw triage_error(e.what());
+  }
+  return report;
+}
+
+}  // namespace tugboat::workflows

@@ -1,0 +1,83 @@
+#pragma once
+// QA triage and blame-based ownership: the engine behind `tugboat triage` and the release workflow.
+// Pure data in (report paths, a repository, a range), plain structs out; no Slack, no event loop.
+// `triage` blocks for as long as git needs (blames run in parallel, up to the number of cores): call it
+// from a worker thread. It throws `triage_error` — one readable line — for a missing or unreadable
+// report, an unreadable repository or an unknown ref; problems with single files become warnings.
+// The JSON encoding is the public schema documented in docs/triage.md.
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "workflows/ownership/rank.hpp"
+#include "workflows/qa/classify.hpp"
+#include "workflows/qa/junit.hpp"
+
+namespace tugboat::workflows {
+
+class triage_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct triage_request {
+  std::vector<std::string> junit;     // current QA reports (paths, globs already expanded)
+  std::vector<std::string> previous;  // the last release's reports, for new vs pre_existing
+  std::string repo;                   // empty: classify only
+  std::string range;                  // "BASE..HEAD"; empty: newest tag reachable from HEAD..HEAD
+  std::string codeowners;             // a CODEOWNERS file; empty: .github/, root, docs/ of HEAD
+  std::chrono::milliseconds git_timeout{std::chrono::seconds{120}};  // per git process
+  unsigned parallelism = 0;           // concurrent blames; 0 = number of cores
+  std::size_t max_report_bytes = qa::kDefaultMaxReportBytes;
+  long long recent_days = 90;         // "recent" for the most-frequent-author fallback
+};
+
+struct owner_info {
+  std::string name;
+  std::string email;  // empty when unknown (a CODEOWNERS @handle)
+};
+
+struct evidence_item {
+  std::string commit;   // full SHA; empty for CODEOWNERS evidence
+  std::string short_sha;
+  std::string subject;
+  std::string author;
+  std::string email;
+  std::string date;     // ISO 8601, UTC, author date
+  std::string file;
+  int line = 0;         // 0 when the signal is not about a line
+  std::string code;     // the blamed line's text (or the CODEOWNERS rule)
+  std::string signal;   // exact_line, nearby_line, touched_frame_file, touched_test_file, codeowners, frequent_author
+};
+
+struct failure_report {
+  std::string name;
+  std::string classname;
+  qa::failure_class cls = qa::failure_class::new_failure;
+  std::string message;  // first line
+  std::optional<owner_info> owner;
+  std::optional<ownership::confidence> confidence;
+  std::vector<evidence_item> evidence;  // strongest first
+  std::string test_file;                // repository path of the test, when known
+};
+
+struct triage_report {
+  qa::qa_summary summary;
+  std::vector<failure_report> failures;
+  std::vector<std::string> warnings;
+  std::string base, head;              // full SHAs of the range (empty without a repository)
+  std::string base_label, head_label;  // as the user (or the default) named them
+};
+
+inline constexpr std::size_t kMaxEvidence = 5;
+
+triage_report triage(const triage_request& request);
+
+// The documented JSON schema (docs/triage.md), one object, no trailing newline.
+std::string to_json(const triage_report& report);
+// A readable summary for a terminal.
+std::string to_table(const triage_report& report);
+
+}  // namespace tugboat::workflows
