@@ -13,25 +13,17 @@
 #include "slack/sleeper.hpp"
 #include "slack/web_api.hpp"
 #include "store/database.hpp"
+#include "workflows/engine/engine.hpp"
+#include "workflows/engine/job_runner.hpp"
+#include "workflows/engine/outbox_sender.hpp"
+#include "workflows/engine/scheduler.hpp"
+#include "workflows/quickfix/quickfix.hpp"
 
 namespace tugboat::bot {
 namespace {
 
 namespace asio = boost::asio;
 constexpr std::string_view kLog = "app";
-
-// The bot's answers, through the Web API.
-class web_chat final : public chat {
- public:
-  explicit web_chat(slack::web_api& api) : api_(api) {}
-  asio::awaitable<void> post(slack::outgoing_message message) override { co_await api_.post_message(message); }
-  asio::awaitable<void> post_ephemeral(slack::user_id user, slack::outgoing_message message) override {
-    co_await api_.post_ephemeral(message.channel, user, message);
-  }
-
- private:
-  slack::web_api& api_;
-};
 
 asio::ssl::context make_tls_context(const std::string& extra_ca_file) {
   asio::ssl::context tls(asio::ssl::context::tls_client);
@@ -66,7 +58,16 @@ struct app::parts {
           s.rate_limits_enabled = o.cfg.slack.rate_limits;
           return s;
         }()),
-        out(api) {}
+        engine(db, clock,
+               workflows::engine_hooks{[this] { if (sender) sender->kick(); },
+                                       [this] { if (timers) timers->reschedule(); },
+                                       [this](std::int64_t id) { if (jobs) jobs->start(id); },
+                                       [this](std::int64_t id) { if (jobs) jobs->kill(id); }}) {
+    engine.add(std::make_unique<workflows::quickfix_workflow>(o.cfg.quickfix));
+    sender = std::make_unique<workflows::outbox_sender>(io.get_executor(), engine.outbox(), api, clock);
+    timers = std::make_unique<workflows::scheduler>(io.get_executor(), engine, clock);
+    jobs = std::make_unique<workflows::job_runner>(io.get_executor(), engine);
+  }
 
   system_clock_source clock;
   store::database db;
@@ -75,7 +76,10 @@ struct app::parts {
   slack::timer_sleeper sleeper;
   slack::http_client http;
   slack::web_api api;
-  web_chat out;
+  workflows::engine engine;
+  std::unique_ptr<workflows::outbox_sender> sender;
+  std::unique_ptr<workflows::scheduler> timers;
+  std::unique_ptr<workflows::job_runner> jobs;
   std::unique_ptr<service> svc;
   std::unique_ptr<slack::socket_mode_client> socket;
 };
@@ -89,7 +93,9 @@ asio::awaitable<void> app::start() {
   auto& p = *parts_;
   auto who = co_await p.api.auth_test();
   log::info(kLog, "signed in to {} as {} ({})", who.team_name, who.user, who.bot);
-  p.svc = std::make_unique<service>(io_.get_executor(), p.inbox, p.out, p.clock, identity{who.user, who.bot.str()});
+  p.svc = std::make_unique<service>(io_.get_executor(), p.inbox, p.engine, p.clock, identity{who.user, who.bot.str()},
+                                    options_.cfg.access);
+  p.engine.recover();
   p.svc->replay();
 
   slack::socket_mode_settings sm;
@@ -116,13 +122,17 @@ asio::awaitable<void> app::start() {
 asio::awaitable<void> app::stop() {
   auto& p = *parts_;
   if (p.socket) co_await p.socket->stop();
-  // Let handlers in flight finish their replies, briefly; what does not finish stays unhandled in the
-  // inbox and is replayed at the next start.
+  p.timers->stop();
+  // Running children are stopped; their jobs stay `running` in the store, so the next start tells their
+  // requesters they were interrupted instead of re-running them silently.
+  p.jobs->shutdown();
+  // Let messages being sent finish, briefly; the rest stay in the outbox for the next start.
   asio::steady_timer tick(io_);
-  for (int i = 0; i < 20 && p.svc && p.svc->stats().in_flight > 0; ++i) {
+  for (int i = 0; i < 20 && !p.sender->idle(); ++i) {
     tick.expires_after(std::chrono::milliseconds{50});
     co_await tick.async_wait(asio::use_awaitable);
   }
+  p.sender->stop();
   p.http.close_idle();
 }
 

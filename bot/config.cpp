@@ -70,6 +70,64 @@ std::map<std::string, reader, std::less<>> section_log() {
            }}};
 }
 
+std::string expect_user(const toml::node& n, const std::string& at) {
+  auto v = n.value<std::string>();
+  if (!n.is_string() || !v || v->empty() || (v->front() != 'U' && v->front() != 'W')) {
+    throw config_error(fmt::format("{} must list Slack user IDs like \"U024BE7LH\"", at));
+  }
+  return *v;
+}
+
+reader user_list(std::set<std::string, std::less<>> access_rules::*member) {
+  return [member](const toml::node& n, config& c, const std::string& at) {
+    const auto* list = n.as_array();
+    if (!list) throw config_error(fmt::format("{} must be a list of Slack user IDs", at));
+    auto& out = c.access.*member;
+    for (const auto& item : *list) out.insert(expect_user(item, at));
+  };
+}
+
+std::map<std::string, reader, std::less<>> section_access() {
+  return {{"admins", user_list(&access_rules::admins)},
+          {"quickfix", user_list(&access_rules::quickfix)},
+          {"release", user_list(&access_rules::release)}};
+}
+
+std::map<std::string, reader, std::less<>> section_quickfix(std::string base_dir) {
+  return {{"command",
+           [](const toml::node& n, config& c, const std::string& at) {
+             const auto* list = n.as_array();
+             if (!list) throw config_error(fmt::format("{} must be a list of strings (an argv, no shell)", at));
+             c.quickfix.command.clear();
+             for (const auto& item : *list) {
+               if (!item.is_string()) throw config_error(fmt::format("{} must be a list of strings (an argv, no shell)", at));
+               c.quickfix.command.push_back(*item.value<std::string>());
+             }
+             if (!c.quickfix.command.empty() && c.quickfix.command.front().empty()) {
+               throw config_error(fmt::format("{}: the program (first element) must not be empty", at));
+             }
+           }},
+          {"workdir",
+           [base_dir](const toml::node& n, config& c, const std::string& at) {
+             auto p = expect<std::string>(n, at, "a string (a directory)");
+             c.quickfix.workdir = std::filesystem::path(p).is_absolute()
+                                      ? p
+                                      : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+           }},
+          {"max_parallel",
+           [](const toml::node& n, config& c, const std::string& at) {
+             auto v = expect<std::int64_t>(n, at, "an integer from 1 to 64");
+             if (v < 1 || v > 64) throw config_error(fmt::format("{} must be from 1 to 64, not {}", at, v));
+             c.quickfix.max_parallel = static_cast<int>(v);
+           }},
+          {"timeout", [](const toml::node& n, config& c, const std::string& at) {
+             auto s = expect<std::string>(n, at, "a duration like \"30m\"");
+             auto d = text::parse_duration(s);
+             if (!d || d->count() < 1) throw config_error(fmt::format("{} must be a duration like \"30m\" or \"2h\"", at));
+             c.quickfix.timeout = *d;
+           }}};
+}
+
 }  // namespace
 
 config parse_config(std::string_view text, std::string_view source, std::string_view base_dir) {
@@ -83,14 +141,17 @@ config parse_config(std::string_view text, std::string_view source, std::string_
       {"store", section_store(std::string(base_dir))},
       {"slack", section_slack()},
       {"log", section_log()},
+      {"access", section_access()},
+      {"quickfix", section_quickfix(std::string(base_dir))},
   };
   config c;
   c.source = source;
+  c.quickfix.workdir = std::string(base_dir);
   for (const auto& [name, node] : root) {
     const std::string section_name(name.str());
     auto section = sections.find(section_name);
     if (section == sections.end()) {
-      throw config_error(fmt::format("{}: unknown section [{}] (known: store, slack, log)", where(source, node, section_name),
+      throw config_error(fmt::format("{}: unknown section [{}] (known: store, slack, log, access, quickfix)", where(source, node, section_name),
                                      section_name));
     }
     const auto* table = node.as_table();

@@ -10,7 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "bot/access.hpp"
 #include "core/log.hpp"
+#include "workflows/quickfix/quickfix.hpp"
 
 namespace tugboat::bot {
 
@@ -35,6 +37,9 @@ struct config {
   struct log_section {
     log::level level = log::level::info;
   } log;
+
+  access_rules access;
+  workflows::quickfix_settings quickfix;
 };
 
 // Parses and validates `text`; `source` names it in errors. Relative paths in the config are resolved

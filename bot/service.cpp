@@ -1,9 +1,10 @@
 #include "bot/service.hpp"
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 namespace tugboat::bot {
 namespace {
@@ -11,22 +12,33 @@ namespace {
 namespace asio = boost::asio;
 constexpr std::string_view kLog = "bot";
 
-}  // namespace
-
-std::string help_text() {
-  return "*Tugboat* runs releases and quick fixes for this team.\n"
-         "In a channel, mention me:\n"
-         "• `@tugboat please do a release` or `@tugboat release 1.4.0`: start a release in a thread\n"
-         "• `@tugboat status`: the runs of this channel and yours\n"
-         "• `@tugboat recheck`: reload the QA results of the running release\n"
-         "• `@tugboat cancel [RUN]`: stop a run\n"
-         "• `@tugboat help`: this message\n"
-         "In a DM, write what you want fixed (\"fix the typo in the install docs\") and I queue it as a quick "
-         "fix; the same commands work there too, and as `/tugboat <command>` anywhere.";
+std::string age(sys_time since, sys_time now) {
+  return text::format_duration(std::chrono::duration_cast<std::chrono::seconds>(now - since));
 }
 
-service::service(asio::any_io_executor ex, store::inbox& inbox, chat& out, const clock& now, identity me)
-    : ex_(std::move(ex)), inbox_(inbox), out_(out), clock_(now), me_(std::move(me)) {}
+}  // namespace
+
+std::string help_text(const access_rules& access, const slack::user_id& user) {
+  std::string t = "*Tugboat* runs releases and quick fixes for this team.\nIn a channel, mention me:\n";
+  if (access.allows(user, action::release)) {
+    t += "• `@tugboat please do a release` or `@tugboat release 1.4.0`: start a release in a thread\n"
+         "• `@tugboat recheck`: reload the QA results of the running release\n";
+  }
+  t += "• `@tugboat status`: the runs of this channel and yours\n"
+       "• `@tugboat cancel RUN`: stop a run you started";
+  t += access.is_admin(user) ? " (as an admin, any run)\n" : "\n";
+  t += "• `@tugboat help`: this message\n";
+  if (access.allows(user, action::quickfix)) {
+    t += "In a DM, write what you want fixed (\"fix the typo in the install docs\") and I run it as a quick fix "
+         "and report back in the thread. ";
+  }
+  t += "The same commands work in a DM and as `/tugboat <command>` anywhere.";
+  return t;
+}
+
+service::service(asio::any_io_executor ex, store::inbox& inbox, workflows::engine& engine, const clock& now,
+                 identity me, access_rules access)
+    : ex_(std::move(ex)), inbox_(inbox), engine_(engine), clock_(now), me_(std::move(me)), access_(std::move(access)) {}
 
 slack::ack_decision service::on_envelope(const slack::envelope& envelope) {
   ++stats_.received;
@@ -43,7 +55,7 @@ slack::ack_decision service::on_envelope(const slack::envelope& envelope) {
   if (!fresh) {
     ++stats_.duplicates;
     log::info(kLog, "redelivery of {} (attempt {}, {}) acked, already recorded", entry.key, envelope.retry_attempt,
-              envelope.retry_reason);
+              envelope.retry_reason.empty() ? "duplicate" : envelope.retry_reason);
     return {};
   }
   spawn(std::move(entry));
@@ -58,89 +70,120 @@ void service::replay() {
 
 void service::spawn(store::inbox_entry entry) {
   ++stats_.in_flight;
-  auto key = entry.key;
-  asio::co_spawn(ex_, handle(std::move(entry)), [this, key](const std::exception_ptr& e) {
+  // Posted, not run inline: the ack goes out first.
+  asio::post(ex_, [this, entry = std::move(entry)] {
     --stats_.in_flight;
-    if (!e) return;
-    ++stats_.failed;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log::error(kLog, "handling {} failed: {}", key, ex.what());
-    }
+    handle(entry);
   });
 }
 
-asio::awaitable<void> service::handle(store::inbox_entry entry) {
-  request r;
-  std::string failure;
+void service::handle(const store::inbox_entry& entry) {
   try {
     auto payload = slack::decode_payload(slack::envelope_kind_from(entry.kind), entry.payload);
-    r = route(payload, me_);
-  } catch (const slack::decode_error& e) {
-    failure = e.what();
-  }
-  if (!failure.empty()) {
-    log::warn(kLog, "event {} could not be decoded: {}", entry.key, failure);
-  } else if (r.what == intent::ignore) {
-    log::debug(kLog, "event {} ignored: {}", entry.key, r.ignored_because);
-  } else {
+    auto r = route(payload, me_);
+    if (r.what == intent::ignore) {
+      log::debug(kLog, "event {} ignored: {}", entry.key, r.ignored_because);
+      engine_.mark_handled(entry.key);
+      return;
+    }
     log::info(kLog, "event {}: {} from {} in {}", entry.key, to_string(r.what), r.user, r.channel);
-    try {
-      co_await answer(r);
-      ++stats_.handled;
-    } catch (const std::exception& e) {
-      failure = e.what();
-    }
-    if (!failure.empty()) {
-      ++stats_.failed;
-      log::error(kLog, "event {}: answering {} failed: {}", entry.key, r.user, failure);
-    }
+    answer(entry.key, r);
+    ++stats_.handled;
+  } catch (const slack::decode_error& e) {
+    log::warn(kLog, "event {} could not be decoded: {}", entry.key, e.what());
+    engine_.mark_handled(entry.key);
+  } catch (const std::exception& e) {
+    // Left unhandled in the inbox: the next start replays it.
+    ++stats_.failed;
+    log::error(kLog, "event {} failed: {}", entry.key, e.what());
   }
-  inbox_.mark_handled(entry.key, to_unix_ms(clock_.now()));
 }
 
-asio::awaitable<void> service::answer(const request& r) {
+void service::answer(const std::string& key, const request& r) {
   switch (r.what) {
-    case intent::help:
-      co_await reply(r, help_text());
-      break;
+    case intent::help: return reply(key, r, help_text(access_, r.user));
     case intent::unknown:
-      co_await reply(r, fmt::format("I don't know how to do \"{}\". Try `help` to see what I can do.", r.text));
-      break;
+      return reply(key, r, fmt::format("I don't know how to do \"{}\". Try `help` to see what I can do.", r.text));
+    case intent::quickfix: return on_quickfix(key, r);
+    case intent::status: return on_status(key, r);
+    case intent::cancel: return on_cancel(key, r);
+    case intent::button: return on_button(key, r);
     case intent::release:
-    case intent::status:
-    case intent::cancel:
     case intent::recheck:
-    case intent::quickfix:
-      co_await reply(r, fmt::format("`{}` is not enabled on this Tugboat yet: it is being built. Try `help`.",
-                                    to_string(r.what)));
-      break;
-    case intent::button:
-      co_await out_.post_ephemeral(r.user, {.channel = r.channel,
-                                            .text = "That button belongs to a workflow this Tugboat does not run.",
-                                            .blocks = {},
-                                            .thread_ts = r.thread,
-                                            .reply_broadcast = false,
-                                            .metadata = std::nullopt});
-      break;
-    case intent::ignore:
-      break;
+      if (!access_.allows(r.user, action::release)) return reply(key, r, access_.refusal(action::release), true);
+      return reply(key, r, "Releases are not enabled on this Tugboat yet: the release workflow is being built.");
+    case intent::ignore: return engine_.mark_handled(key);
   }
 }
 
-asio::awaitable<void> service::reply(const request& r, std::string text) {
-  slack::outgoing_message m;
-  m.channel = r.channel;
-  m.text = std::move(text);
-  if (r.slash) {
-    co_await out_.post_ephemeral(r.user, std::move(m));
-    co_return;
+void service::reply(const std::string& key, const request& r, std::string text, bool privately) {
+  workflows::direct_reply out;
+  out.channel = r.channel;
+  out.text = std::move(text);
+  if (r.slash || privately) out.ephemeral_to = r.user;
+  // In a channel the answer goes to the request's thread; in a DM it stays in the conversation.
+  if (!r.dm && !r.slash) out.thread = r.thread;
+  engine_.reply(key, {out});
+}
+
+void service::on_quickfix(const std::string& key, const request& r) {
+  if (!access_.allows(r.user, action::quickfix)) return reply(key, r, access_.refusal(action::quickfix), true);
+  engine_.create("quickfix", r.channel, r.thread, r.user, {{"text", r.text}}, key);
+}
+
+void service::on_status(const std::string& key, const request& r) {
+  store::run_filter f;
+  f.channel = r.channel.str();
+  f.requester = r.user.str();
+  f.limit = 20;
+  auto runs = engine_.list(f);
+  if (runs.empty()) return reply(key, r, "Nothing is running here or for you.");
+  std::string text = "*Runs of this channel and yours:*";
+  const auto now = clock_.now();
+  for (const auto& run : runs) {
+    text += fmt::format("\n• *{}* {} · {} · started by <@{}> {} ago", run.name, run.workflow, run.state, run.requester,
+                        age(run.created_at, now));
+    if (auto it = run.data.find("text"); it != run.data.end()) {
+      text += fmt::format(" · “{}”", text::clean_utf8(it->second.substr(0, 80)));
+    }
   }
-  // In a channel the answer goes to the request's thread; in a DM it stays in the conversation (quick
-  // fixes will use threads for their progress).
-  if (!r.dm) m.thread_ts = r.thread;
-  co_await out_.post(std::move(m));
+  reply(key, r, std::move(text));
+}
+
+void service::on_cancel(const std::string& key, const request& r) {
+  std::optional<workflows::run> target;
+  if (!r.args.empty()) {
+    target = engine_.find(text::split_words(r.args).front());
+    if (!target) return reply(key, r, fmt::format("I know no run called {}. `status` lists them.", r.args));
+  } else {
+    // Without a name: the asker's newest open run in this conversation.
+    store::run_filter f;
+    f.channel = r.channel.str();
+    f.limit = 50;
+    for (auto& run : engine_.list(f)) {
+      if (run.requester == r.user) {
+        target = std::move(run);
+        break;
+      }
+    }
+    if (!target) return reply(key, r, "You have no open run here. Name one: `cancel QF-12`.");
+  }
+  if (target->requester != r.user && !access_.allows(r.user, action::cancel_others)) {
+    return reply(key, r, access_.refusal(action::cancel_others), true);
+  }
+  engine_.deliver(target->id, {.kind = workflows::event_kind::cancel, .by = r.user}, key);
+}
+
+void service::on_button(const std::string& key, const request& r) {
+  auto target = engine_.find(r.value);
+  if (!target) return reply(key, r, "That button belongs to a run I no longer know.", true);
+  if (target->requester != r.user && !access_.is_admin(r.user)) {
+    return reply(key, r, fmt::format("Only <@{}> (who started {}) or an admin may use these buttons.", target->requester,
+                                     target->name),
+                 true);
+  }
+  engine_.deliver(target->id, {.kind = workflows::event_kind::button, .name = r.action_id, .value = r.value, .by = r.user},
+                  key);
 }
 
 }  // namespace tugboat::bot

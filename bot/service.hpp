@@ -2,30 +2,23 @@
 // The bot's event path, between the Socket Mode client and the workflows:
 //   1. `on_envelope` (called by the Socket Mode client before it acks) records the envelope in the inbox
 //      — durable before ack — and recognises redeliveries, which are acked and dropped.
-//   2. New envelopes are handled on the loop as separate tasks: decode, route, answer, mark handled.
+//   2. New envelopes are handled on the loop, each as its own task: decode, route, check access, and hand
+//      the request to the engine — which commits the answer (outbox rows), any run change and the inbox
+//      row's "handled" mark in one transaction. Nothing here talks to Slack directly.
 //   3. `replay` handles what the inbox holds unhandled from before a restart.
-// Loop thread only. Handlers never block: replies are Web API calls awaited on the loop.
+// Loop thread only.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <cstdint>
-#include <functional>
 #include <string>
 
+#include "bot/access.hpp"
 #include "bot/router.hpp"
 #include "core/clock.hpp"
-#include "slack/blocks.hpp"
 #include "slack/socket_mode.hpp"
 #include "store/inbox.hpp"
+#include "workflows/engine/engine.hpp"
 
 namespace tugboat::bot {
-
-// Where the bot's answers go: the Web API in production, a recording fake in tests.
-class chat {
- public:
-  virtual ~chat() = default;
-  virtual boost::asio::awaitable<void> post(slack::outgoing_message message) = 0;
-  virtual boost::asio::awaitable<void> post_ephemeral(slack::user_id user, slack::outgoing_message message) = 0;
-};
 
 struct service_stats {
   std::uint64_t received = 0;
@@ -37,7 +30,8 @@ struct service_stats {
 
 class service {
  public:
-  service(boost::asio::any_io_executor ex, store::inbox& inbox, chat& out, const clock& now, identity me);
+  service(boost::asio::any_io_executor ex, store::inbox& inbox, workflows::engine& engine, const clock& now,
+          identity me, access_rules access);
 
   // Socket Mode hook: make the envelope durable, decide the ack, schedule handling. Never throws.
   slack::ack_decision on_envelope(const slack::envelope& envelope);
@@ -47,21 +41,28 @@ class service {
   const service_stats& stats() const { return stats_; }
   const identity& me() const { return me_; }
 
+  // Handles one recorded envelope now (the loop task; public for tests).
+  void handle(const store::inbox_entry& entry);
+
  private:
   void spawn(store::inbox_entry entry);
-  boost::asio::awaitable<void> handle(store::inbox_entry entry);
-  boost::asio::awaitable<void> answer(const request& r);
-  boost::asio::awaitable<void> reply(const request& r, std::string text);
+  void answer(const std::string& key, const request& r);
+  void reply(const std::string& key, const request& r, std::string text, bool privately = false);
+  void on_quickfix(const std::string& key, const request& r);
+  void on_status(const std::string& key, const request& r);
+  void on_cancel(const std::string& key, const request& r);
+  void on_button(const std::string& key, const request& r);
 
   boost::asio::any_io_executor ex_;
   store::inbox& inbox_;
-  chat& out_;
+  workflows::engine& engine_;
   const clock& clock_;
   identity me_;
+  access_rules access_;
   service_stats stats_;
 };
 
-// The help text, shared by the bot and the console.
-std::string help_text();
+// The help text for `user`: only the commands they may use.
+std::string help_text(const access_rules& access, const slack::user_id& user);
 
 }  // namespace tugboat::bot
