@@ -169,8 +169,9 @@ struct http_client::impl {
       if (wait_ec) return;
       if (auto r = weak.lock()) r->cancel();
     });
+    const auto service = std::to_string(u.port);
     const auto endpoints =
-        co_await resolver->async_resolve(u.host, std::to_string(u.port), asio::redirect_error(asio::use_awaitable, ec));
+        co_await resolver->async_resolve(u.host, service, asio::redirect_error(asio::use_awaitable, ec));
     guard.cancel();
     if (ec) {
       const bool timed_out = ec == asio::error::operation_aborted;
@@ -260,8 +261,14 @@ boost::asio::awaitable<http_response> http_client::request(http_request req) {
       c = co_await self.connect(u, deadline);
     }
     c->tcp().expires_at(deadline);
-    auto r = c->tls ? co_await exchange(*c->tls, c->buffer, message, self.settings.max_response_bytes)
-                    : co_await exchange(*c->plain, c->buffer, message, self.settings.max_response_bytes);
+    // (Two statements, not `?:` — GCC 12 destroys the result of a co_await inside a conditional
+    // expression twice.)
+    exchange_result r;
+    if (c->tls) {
+      r = co_await exchange(*c->tls, c->buffer, message, self.settings.max_response_bytes);
+    } else {
+      r = co_await exchange(*c->plain, c->buffer, message, self.settings.max_response_bytes);
+    }
     if (!r.ec) {
       if (r.keep_alive) self.put_idle(key, std::move(c));
       co_return std::move(r.response);

@@ -227,7 +227,9 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
     std::optional<http_response> answer;
     std::optional<http_error> transport;
     try {
-      answer = co_await http_.request(request);
+      http_request attempt = request;
+      auto response = co_await http_.request(std::move(attempt));
+      answer.emplace(std::move(response));
     } catch (const http_error& e) {
       transport = e;
     }
@@ -236,7 +238,8 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
       const auto code = transport->timed_out() ? "timeout" : "connection_failed";
       const bool reached = transport->may_have_reached_server();
       if (reached && !idempotent) throw fail(code, error_class::transient, true, 0, transport->what());
-      co_await sleeper_.sleep(retry_or_throw(fail(code, error_class::transient, false, 0, transport->what())));
+      const auto wait = retry_or_throw(fail(code, error_class::transient, false, 0, transport->what()));
+      co_await sleeper_.sleep(wait);
       continue;
     }
 
@@ -255,14 +258,16 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
     if (status >= 500 || status == 408) {
       const auto code = fmt::format("http_{}", status);
       if (!idempotent) throw fail(code, error_class::transient, true, status, {});
-      co_await sleeper_.sleep(retry_or_throw(fail(code, error_class::transient, false, status, {})));
+      const auto wait = retry_or_throw(fail(code, error_class::transient, false, status, {}));
+      co_await sleeper_.sleep(wait);
       continue;
     }
     if (!env.valid) {
       if (status != 200) throw fail(fmt::format("http_{}", status), error_class::permanent, false, status, {});
       if (!idempotent) throw fail("invalid_response", error_class::transient, true, status, "the answer is not Slack JSON");
-      co_await sleeper_.sleep(
-          retry_or_throw(fail("invalid_response", error_class::transient, false, status, "the answer is not Slack JSON")));
+      const auto wait = retry_or_throw(
+          fail("invalid_response", error_class::transient, false, status, "the answer is not Slack JSON"));
+      co_await sleeper_.sleep(wait);
       continue;
     }
     for (const auto& warning : env.warnings) log::warn(kComponent, "{} warning: {}", method, warning);
@@ -280,7 +285,8 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
     // "It's possible some aspect of the operation succeeded" (Slack on internal_error / fatal_error).
     const bool maybe_done = code == "internal_error" || code == "fatal_error";
     if (klass == error_class::transient && (idempotent || !maybe_done)) {
-      co_await sleeper_.sleep(retry_or_throw(fail(code, klass, false, status, {})));
+      const auto wait = retry_or_throw(fail(code, klass, false, status, {}));
+      co_await sleeper_.sleep(wait);
       continue;
     }
     throw api_error{api_error_details{method, code, klass, maybe_done && !idempotent, status, env.needed, env.provided, {}}};

@@ -2,6 +2,9 @@
 // into a plain struct. Decoding is lenient (a missing field becomes empty) except where the caller
 // cannot do without a value (a posted message's ts, a DM's channel id, the socket URL): then the answer
 // is an `invalid_response` api_error.
+//
+// GCC 12 mishandles temporaries with destructors inside a co_await expression (double destruction), so
+// arguments are built in named locals first, and co_await never appears inside `?:`.
 #include "slack/web_api.hpp"
 
 #include "core/text.hpp"
@@ -120,7 +123,7 @@ std::vector<std::string> split_scopes(std::string_view header) {
 }  // namespace
 
 awaitable<auth_info> web_api::auth_test() {
-  const auto result = co_await call("auth.test");
+  auto result = co_await call("auth.test", api_params{}, call_options{});
   const auto doc = parse(result.body);
   auth_info out;
   out.user = user_id{get_string(doc, "user_id")};
@@ -133,7 +136,7 @@ awaitable<auth_info> web_api::auth_test() {
 }
 
 awaitable<std::string> web_api::apps_connections_open() {
-  const auto result = co_await call("apps.connections.open");
+  auto result = co_await call("apps.connections.open", api_params{}, call_options{});
   co_return required_string(parse(result.body), "url", "apps.connections.open");
 }
 
@@ -145,7 +148,7 @@ awaitable<posted_message> web_api::post_message(const outgoing_message& message)
     params.add("thread_ts", message.thread_ts.str());
     if (message.reply_broadcast) params.add("reply_broadcast", true);
   }
-  const auto result = co_await call("chat.postMessage", std::move(params));
+  auto result = co_await call("chat.postMessage", std::move(params), call_options{});
   const auto doc = parse(result.body);
   co_return posted_message{channel_id{required_string(doc, "channel", "chat.postMessage")},
                            message_ts{required_string(doc, "ts", "chat.postMessage")}};
@@ -155,7 +158,7 @@ awaitable<void> web_api::update_message(const channel_id& channel, const message
   api_params params;
   params.add("channel", channel.str()).add("ts", ts.str());
   add_message_fields(params, message, true);
-  co_await call("chat.update", std::move(params));
+  co_await call("chat.update", std::move(params), call_options{});
 }
 
 awaitable<message_ts> web_api::post_ephemeral(const channel_id& channel, const user_id& user,
@@ -164,12 +167,14 @@ awaitable<message_ts> web_api::post_ephemeral(const channel_id& channel, const u
   params.add("channel", channel.str()).add("user", user.str());
   add_message_fields(params, message, false);
   if (!message.thread_ts.empty()) params.add("thread_ts", message.thread_ts.str());
-  const auto result = co_await call("chat.postEphemeral", std::move(params));
+  auto result = co_await call("chat.postEphemeral", std::move(params), call_options{});
   co_return message_ts{get_string(parse(result.body), "message_ts")};
 }
 
 awaitable<channel_id> web_api::conversations_open(const user_id& user) {
-  const auto result = co_await call("conversations.open", api_params{}.add("users", user.str()));
+  api_params params;
+  params.add("users", user.str());
+  auto result = co_await call("conversations.open", std::move(params), call_options{});
   const auto doc = parse(result.body);
   const auto* channel = member(doc, "channel");
   if (channel == nullptr) throw invalid_response("conversations.open", "the answer has no channel");
@@ -182,7 +187,7 @@ awaitable<replies_page> web_api::conversations_replies(replies_query query) {
   if (!query.cursor.empty()) params.add("cursor", query.cursor);
   if (query.limit > 0) params.add("limit", query.limit);
   if (query.include_all_metadata) params.add("include_all_metadata", true);
-  const auto result = co_await call("conversations.replies", std::move(params));
+  auto result = co_await call("conversations.replies", std::move(params), call_options{});
   const auto doc = parse(result.body);
   replies_page page;
   if (const auto* messages = member(doc, "messages"); messages != nullptr && messages->IsArray()) {
@@ -194,7 +199,9 @@ awaitable<replies_page> web_api::conversations_replies(replies_query query) {
 }
 
 awaitable<user_info> web_api::users_info(const user_id& user) {
-  const auto result = co_await call("users.info", api_params{}.add("user", user.str()));
+  api_params params;
+  params.add("user", user.str());
+  auto result = co_await call("users.info", std::move(params), call_options{});
   const auto doc = parse(result.body);
   const auto* u = member(doc, "user");
   if (u == nullptr || !u->IsObject()) throw invalid_response("users.info", "the answer has no user");
@@ -204,7 +211,9 @@ awaitable<user_info> web_api::users_info(const user_id& user) {
 awaitable<std::optional<user_info>> web_api::users_lookup_by_email(std::string email) {
   std::optional<api_result> result;
   try {
-    result = co_await call("users.lookupByEmail", api_params{}.add("email", std::move(email)));
+    api_params params;
+    params.add("email", std::move(email));
+    result = co_await call("users.lookupByEmail", std::move(params), call_options{});
   } catch (const api_error& e) {
     if (e.code() != "users_not_found") throw;
   }
@@ -219,7 +228,7 @@ awaitable<void> web_api::reactions_add(const channel_id& channel, const message_
   api_params params;
   params.add("channel", channel.str()).add("timestamp", ts.str()).add("name", std::move(name));
   try {
-    co_await call("reactions.add", std::move(params));
+    co_await call("reactions.add", std::move(params), call_options{});
   } catch (const api_error& e) {
     if (e.code() != "already_reacted") throw;
   }

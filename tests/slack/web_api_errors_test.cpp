@@ -1,6 +1,7 @@
 // How the Web API choke point fails and retries: typed errors, 429 Retry-After, 5xx and timeouts for
 // reads, no blind resend of posts, and no token in any error or log line.
 #include "tests/slack/web_api_fixture.hpp"
+#include "core/log.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <doctest/doctest.h>
@@ -257,8 +258,8 @@ TEST_CASE("an answer that is not Slack JSON is an invalid_response; a read retri
 TEST_CASE("no token appears in any error text or log line") {
   static std::vector<std::string> lines;
   lines.clear();
-  log::set_sink([](std::string_view line) { lines.emplace_back(line); });
-  log::set_level(log::level::debug);
+  tugboat::log::set_sink([](std::string_view line) { lines.emplace_back(line); });
+  tugboat::log::set_level(tugboat::log::level::debug);
   std::vector<std::string> messages;
   {
     web_api_fixture f;
@@ -286,8 +287,8 @@ TEST_CASE("no token appears in any error text or log line") {
       if (auto e = co_await error_of(broken.auth_test())) messages.emplace_back(e->what());
     }());
   }
-  log::set_level(log::level::info);
-  log::set_sink(nullptr);
+  tugboat::log::set_level(tugboat::log::level::info);
+  tugboat::log::set_sink(nullptr);
   CHECK(messages.size() >= 10);
   for (const auto* secret : {kBotToken, kAppToken, "testbottokenvalue", "testapptokenvalue", "xoxb-broken"}) {
     for (const auto& m : messages) {

@@ -1,6 +1,7 @@
 // The Web API choke point and its typed wrappers against a scripted server over real sockets:
 // tokens, encodings, decoding of Slack's answer shapes, keep-alive.
 #include "tests/slack/web_api_fixture.hpp"
+#include "core/log.hpp"
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -24,6 +25,7 @@ TEST_CASE("every call carries the bearer token of its kind and nowhere else") {
   web_api_fixture f;
   f.script = [](const recorded_request& r) {
     if (r.path() == "/api/apps.connections.open") return ok_json(R"({"ok":true,"url":"wss://example.test/link/?ticket=1"})");
+    if (r.path() == "/api/users.info") return ok_json(R"({"ok":true,"user":{"id":"U1"}})");
     return ok_json(R"({"ok":true,"user_id":"UBOT","bot_id":"BBOT","team_id":"T1","team":"Acme","url":"https://acme.slack.com/"})");
   };
   f.run([&]() -> awaitable<void> {
@@ -108,7 +110,8 @@ TEST_CASE("users.info and conversations.replies are GET requests with their argu
     CHECK_FALSE(user.is_bot);
     CHECK(user.deleted);
 
-    const auto page = co_await f.api.conversations_replies({channel_id{"C1"}, message_ts{"100.000001"}, "abc", 50, true});
+    const replies_query query{channel_id{"C1"}, message_ts{"100.000001"}, "abc", 50, true};
+    const auto page = co_await f.api.conversations_replies(query);
     REQUIRE(page.messages.size() == 2);
     CHECK(page.messages[0].user == user_id{"U1"});
     CHECK(page.messages[0].metadata_event_type.empty());
@@ -221,13 +224,13 @@ TEST_CASE("a connection the server closed while idle is replaced without the cal
 TEST_CASE("response warnings are logged") {
   static std::vector<std::string> lines;
   lines.clear();
-  log::set_sink([](std::string_view line) { lines.emplace_back(line); });
+  tugboat::log::set_sink([](std::string_view line) { lines.emplace_back(line); });
   web_api_fixture f;
   f.script = [](const recorded_request&) {
     return ok_json(R"({"ok":true,"warning":"missing_charset","response_metadata":{"warnings":["missing_charset","superfluous_charset"]}})");
   };
   f.run([&]() -> awaitable<void> { (void)co_await f.api.call("auth.test"); }());
-  log::set_sink(nullptr);
+  tugboat::log::set_sink(nullptr);
   int missing = 0;
   int superfluous = 0;
   for (const auto& l : lines) {
