@@ -1,45 +1,90 @@
 #include "slack/url.hpp"
 
-#include <algorithm>
-
 #include "core/text.hpp"
+
+#include <charconv>
 
 namespace tugboat::slack {
 
-std::optional<url> parse_url(std::string_view text) {
-  text = text::trim(text);
-  const auto sep = text.find("://");
-  if (sep == std::string_view::npos) return std::nullopt;
-  url u;
-  u.scheme = text::to_lower(text.substr(0, sep));
-  std::string_view default_port;
-  if (u.scheme == "http" || u.scheme == "ws") default_port = "80";
-  else if (u.scheme == "https" || u.scheme == "wss") default_port = "443";
-  else return std::nullopt;
+std::string url_parts::host_header() const {
+  const bool default_port = port == (tls() ? 443 : 80);
+  const bool ipv6 = host.find(':') != std::string::npos;
+  std::string out = ipv6 ? "[" + host + "]" : host;
+  if (!default_port) out += ":" + std::to_string(port);
+  return out;
+}
 
-  auto rest = text.substr(sep + 3);
-  const auto slash = rest.find_first_of("/?");
-  auto authority = rest.substr(0, slash);
-  u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (u.target.front() == '?') u.target.insert(0, "/");
-  if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials in URLs
-  if (!authority.empty() && authority.front() == '[') {  // [::1]:8080
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    u.host = authority.substr(1, close - 1);
-    authority.remove_prefix(close + 1);
-    if (!authority.empty() && authority.front() != ':') return std::nullopt;
-    u.port = authority.empty() ? std::string(default_port) : std::string(authority.substr(1));
+std::optional<url_parts> parse_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  url_parts out;
+  out.scheme = text::to_lower(url.substr(0, scheme_end));
+  if (out.scheme == "http" || out.scheme == "ws") {
+    out.port = 80;
+  } else if (out.scheme == "https" || out.scheme == "wss") {
+    out.port = 443;
   } else {
-    const auto colon = authority.rfind(':');
-    u.host = authority.substr(0, colon);
-    u.port = colon == std::string_view::npos ? std::string(default_port) : std::string(authority.substr(colon + 1));
-  }
-  if (u.host.empty() || u.port.empty() ||
-      !std::all_of(u.port.begin(), u.port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
-  return u;
+
+  auto rest = url.substr(scheme_end + 3);
+  if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+  const auto path_start = rest.find_first_of("/?");
+  auto authority = rest.substr(0, path_start);
+  out.target = path_start == std::string_view::npos ? "/" : std::string{rest.substr(path_start)};
+  if (out.target.front() == '?') out.target.insert(0, "/");
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+
+  std::string_view port_text;
+  if (authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos || close == 1) return std::nullopt;
+    out.host = std::string{authority.substr(1, close - 1)};
+    const auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port_text = after.substr(1);
+      if (port_text.empty()) return std::nullopt;
+    }
+  } else {
+    const auto colon = authority.find(':');
+    out.host = std::string{authority.substr(0, colon)};
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) return std::nullopt;
+    }
+    if (out.host.empty()) return std::nullopt;
+    out.host = text::to_lower(out.host);
+  }
+  if (!port_text.empty()) {
+    unsigned value = 0;
+    const auto* end = port_text.data() + port_text.size();
+    const auto [ptr, ec] = std::from_chars(port_text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || value == 0 || value > 65535) return std::nullopt;
+    out.port = static_cast<std::uint16_t>(value);
+  }
+  for (const char c : out.target)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;  // no spaces or controls in a request line
+  return out;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                            c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4U]);
+      out.push_back(kHex[c & 0x0FU]);
+    }
+  }
+  return out;
 }
 
 }  // namespace tugboat::slack

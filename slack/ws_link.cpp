@@ -26,12 +26,12 @@ template <typename NextLayer>
 class link_impl final : public ws_link, public std::enable_shared_from_this<link_impl<NextLayer>> {
  public:
   template <typename... Args>
-  link_impl(url u, ws_timeouts t, Args&&... next_layer_args)
+  link_impl(url_parts u, ws_timeouts t, Args&&... next_layer_args)
       : url_(std::move(u)), timeouts_(t), ws_(std::forward<Args>(next_layer_args)...) {}
 
   asio::awaitable<void> connect() override {
     tcp::resolver resolver(ws_.get_executor());
-    auto endpoints = co_await resolver.async_resolve(url_.host, url_.port, use_awaitable);
+    auto endpoints = co_await resolver.async_resolve(url_.host, std::to_string(url_.port), use_awaitable);
     auto& tcp_layer = beast::get_lowest_layer(ws_);
     tcp_layer.expires_after(timeouts_.connect);
     co_await tcp_layer.async_connect(endpoints, use_awaitable);
@@ -55,7 +55,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
       req.set(beast::http::field::user_agent, "tugboat");
     }));
     ws_.read_message_max(16 * 1024 * 1024);
-    co_await ws_.async_handshake(url_.host, url_.target, use_awaitable);
+    co_await ws_.async_handshake(url_.host_header(), url_.target, use_awaitable);
   }
 
   asio::awaitable<ws_message> read() override {
@@ -98,7 +98,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   }
 
   std::size_t queued() const override { return queue_.size(); }
-  const url& where() const override { return url_; }
+  const url_parts& where() const override { return url_; }
 
  private:
   // The one writer: runs while the queue has frames; `self` keeps the link alive meanwhile.
@@ -117,7 +117,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     (void)self;
   }
 
-  url url_;
+  url_parts url_;
   ws_timeouts timeouts_;
   websocket::stream<NextLayer> ws_;
   beast::flat_buffer buffer_;
@@ -128,9 +128,9 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
 
 }  // namespace
 
-std::shared_ptr<ws_link> ws_link::create(asio::any_io_executor ex, asio::ssl::context& tls, url u,
+std::shared_ptr<ws_link> ws_link::create(asio::any_io_executor ex, asio::ssl::context& tls, url_parts u,
                                          ws_timeouts timeouts) {
-  if (u.secure()) {
+  if (u.tls()) {
     return std::make_shared<link_impl<beast::ssl_stream<beast::tcp_stream>>>(std::move(u), timeouts, ex, tls);
   }
   return std::make_shared<link_impl<beast::tcp_stream>>(std::move(u), timeouts, ex);

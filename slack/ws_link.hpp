@@ -33,7 +33,7 @@ class ws_link {
   virtual ~ws_link() = default;
 
   // Creates a link for `u` (ws:// or wss://). `tls` must outlive the link.
-  static std::shared_ptr<ws_link> create(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, url u,
+  static std::shared_ptr<ws_link> create(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, url_parts u,
                                          ws_timeouts timeouts);
 
   // Resolve, connect, TLS handshake (wss), WebSocket handshake. Throws boost::system::system_error.
@@ -47,7 +47,7 @@ class ws_link {
   // Drops the TCP connection at once (used when a close handshake is not worth waiting for).
   virtual void abort() = 0;
   virtual std::size_t queued() const = 0;
-  virtual const url& where() const = 0;
+  virtual const url_parts& where() const = 0;
 };
 
 }  // namespace tugboat::slack
