@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <mutex>
 #include <vector>
@@ -78,9 +79,13 @@ void write(level l, std::string_view component, std::string_view message) {
   static constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
   std::lock_guard lock(g_mutex);
-  auto line = fmt::format("{}.{:03d} {:5} [{}] {}", ms / 1000, ms % 1000, kNames[static_cast<int>(l)], component,
-                          redact_locked(message));
+  auto line = fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z {:5} [{}] {}", utc.tm_year + 1900,
+                          utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000,
+                          kNames[static_cast<int>(l)], component, redact_locked(message));
   auto sink = g_sink.load();
   (sink ? sink : default_sink)(line);
 }
