@@ -173,24 +173,26 @@ socket_hub::conn* socket_hub::pick(std::uint64_t avoid) {
   return nullptr;
 }
 
-std::string socket_hub::deliver(queued q) {
+void socket_hub::deliver(queued q) {
+  if (q.envelope_id.empty()) q.envelope_id = ws_.next_envelope_id();
   auto* c = pick(q.avoid_link);
   if (c == nullptr) {
     pending_.push_back(std::move(q));
-    return {};
+    return;
   }
-  auto envelope_id = ws_.next_envelope_id();
+  auto envelope_id = std::move(q.envelope_id);
   auto frame = envelope_frame(q.kind, envelope_id, *q.payload, q.retry_attempt);
   outstanding_.emplace(envelope_id, outstanding{q.kind, q.payload, std::move(q.event_id), q.retry_attempt,
                                                 c->link->id(), {}, false, q.flood});
   ++sent_;
   c->link->send(std::move(frame), false, envelope_id);
-  return envelope_id;
 }
 
 std::string socket_hub::push(envelope_kind kind, std::string payload_json, std::string event_id) {
-  return deliver({kind, std::make_shared<const std::string>(std::move(payload_json)), std::move(event_id), 0, 0,
-                  false});
+  auto envelope_id = ws_.next_envelope_id();
+  deliver({kind, envelope_id, std::make_shared<const std::string>(std::move(payload_json)), std::move(event_id), 0, 0,
+           false});
+  return envelope_id;
 }
 
 void socket_hub::arm_timer() {
@@ -223,7 +225,7 @@ void socket_hub::on_timer() {
       continue;
     }
     ++redelivered_;
-    deliver({o.kind, o.payload, o.event_id, o.retry_attempt + 1, o.link, o.flood});
+    deliver({o.kind, {}, o.payload, o.event_id, o.retry_attempt + 1, o.link, o.flood});
   }
   arm_timer();
 }
@@ -364,7 +366,7 @@ void socket_hub::pump_flood() {
     auto payload = flood_payload(flood_pushed_);
     ++flood_pushed_;
     ++flood_unwritten_;
-    deliver({envelope_kind::events_api, std::make_shared<const std::string>(std::move(payload)), {}, 0, 0, true});
+    deliver({envelope_kind::events_api, {}, std::make_shared<const std::string>(std::move(payload)), {}, 0, 0, true});
   };
   if (flood_.per_second <= 0) {
     while (flood_pushed_ < flood_.count && flood_unwritten_ < kFloodWindow) push_one();

@@ -57,8 +57,7 @@ class socket_hub {
   void on_written(std::uint64_t link, const std::string& envelope_id);
   void on_closed(std::uint64_t link);
 
-  // Delivers a payload (a JSON object); returns the envelope id of the first delivery, or "" while it
-  // waits for a socket (the id is assigned when it goes out).
+  // Delivers a payload (a JSON object) now, or when a socket opens; returns its first envelope id.
   std::string push(envelope_kind kind, std::string payload_json, std::string event_id);
 
   // Faults.
@@ -97,6 +96,7 @@ class socket_hub {
   };
   struct queued {
     envelope_kind kind;
+    std::string envelope_id;  // assigned when pushed, so push() can return it even if it waits
     std::shared_ptr<const std::string> payload;
     std::string event_id;
     int retry_attempt = 0;
@@ -104,7 +104,7 @@ class socket_hub {
     bool flood = false;
   };
 
-  std::string deliver(queued q);  // "" when no socket is open (then it waits in pending_)
+  void deliver(queued q);  // waits in pending_ while no socket is open
   conn* pick(std::uint64_t avoid);
   conn* at(int index);
   void arm_timer();
