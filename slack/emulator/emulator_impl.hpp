@@ -76,6 +76,7 @@ struct emulator::impl {
   };
   std::unordered_map<std::string, response_target> response_urls;
   std::uint64_t next_response_url = 0;
+  std::uint64_t block_counter = 0;
 
   // Runs `f` on the emulator thread and returns its result (inline when already there or not running).
   template <class F>

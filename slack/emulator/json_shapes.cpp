@@ -51,6 +51,27 @@ bool is_json_object(std::string_view text) {
   return !d.HasParseError() && d.IsObject();
 }
 
+std::string with_block_ids(std::string_view blocks_json, std::uint64_t& counter) {
+  rapidjson::Document d;
+  d.Parse(blocks_json.data(), blocks_json.size());
+  if (d.HasParseError() || !d.IsArray()) return std::string(blocks_json);
+  bool changed = false;
+  for (auto& b : d.GetArray()) {
+    if (!b.IsObject() || b.HasMember("block_id")) continue;
+    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::string id;
+    for (auto n = ++counter * 7919 + 104729; id.size() < 5; n /= 62) id += kAlphabet[n % 62];
+    b.AddMember("block_id", rapidjson::Value(id.c_str(), static_cast<rapidjson::SizeType>(id.size()), d.GetAllocator()),
+                d.GetAllocator());
+    changed = true;
+  }
+  if (!changed) return std::string(blocks_json);
+  rapidjson::StringBuffer buf;
+  writer w(buf);
+  d.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 bool valid_blocks(std::string_view blocks_json) {
   rapidjson::Document d;
   d.Parse(blocks_json.data(), blocks_json.size());

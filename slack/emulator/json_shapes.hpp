@@ -1,6 +1,7 @@
 #pragma once
 // Slack's JSON shapes for messages and users as the emulator answers them, built from the plain model
 // so RapidJSON stays inside .cpp files. Pure functions, any thread; nothing throws except bad_alloc.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,8 @@ std::string user_json(const user_record& u);
 
 // The buttons of a Block Kit array (actions blocks and section accessories); [] on anything else.
 std::vector<posted_button> buttons_from_blocks(std::string_view blocks_json);
+// Slack gives every block without a block_id one of its own; `counter` makes them unique.
+std::string with_block_ids(std::string_view blocks_json, std::uint64_t& counter);
 // True when `blocks_json` is a JSON array of objects that each have a string "type".
 bool valid_blocks(std::string_view blocks_json);
 // True when `text` parses as a JSON object.

@@ -269,6 +269,7 @@ http_response emulator::impl::chat_post(const params& p, bool ephemeral) {
   if (!blocks.empty() && !emu::valid_blocks(blocks)) return error("invalid_blocks");
   if (blocks == "[]") blocks.clear();
   if (text.empty() && blocks.empty()) return error("no_text");
+  if (!blocks.empty()) blocks = emu::with_block_ids(blocks, block_counter);
   if (text.size() > 40000) return error("msg_too_long");
   posted_message m;
   m.channel = c->id;
@@ -336,7 +337,7 @@ http_response emulator::impl::chat_update(const params& p) {
   if (blocks_given && !blocks.empty() && !emu::valid_blocks(blocks)) return error("invalid_blocks");
   if (p.contains("text")) m->text = get(p, "text");
   if (blocks_given) {
-    m->blocks_json = blocks == "[]" ? "" : blocks;
+    m->blocks_json = blocks == "[]" || blocks.empty() ? "" : emu::with_block_ids(blocks, block_counter);
     m->buttons = emu::buttons_from_blocks(m->blocks_json);
   }
   if (auto metadata = get(p, "metadata"); !metadata.empty()) {
@@ -507,6 +508,7 @@ http_response emulator::impl::response_url_post(const http_request& req, const s
   if (!parse_params(req, p)) return {400, "text/plain", "invalid_payload", {}, {}};
   auto blocks = get(p, "blocks");
   if (!blocks.empty() && !emu::valid_blocks(blocks)) return {400, "text/plain", "invalid_blocks", {}, {}};
+  if (!blocks.empty()) blocks = emu::with_block_ids(blocks, block_counter);
   if (!target.message_ts.empty() && (truthy(p, "delete_original") || truthy(p, "replace_original"))) {
     auto* m = ws.find_message(target.channel, target.message_ts);
     if (m == nullptr) return {404, "text/plain", "message_not_found", {}, {}};
