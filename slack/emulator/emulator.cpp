@@ -163,7 +163,7 @@ void emulator::start() {
       }
     }
   });
-  log::info("emulator", "listening on {}", i.base_url());
+  log::debug("emulator", "listening on {}", i.base_url());
 }
 
 void emulator::stop() {

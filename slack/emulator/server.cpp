@@ -64,8 +64,9 @@ struct server::impl {
 
   awaitable<void> accept_loop();
   awaitable<void> serve(tcp::socket socket);
+  // Returns true when the stream was upgraded to a WebSocket (and so moved away).
   template <class Stream>
-  awaitable<void> http_session(Stream& stream);
+  awaitable<bool> http_session(Stream& stream);
   awaitable<http_response> call_handler(http_request r);
 };
 
@@ -175,15 +176,20 @@ class ws_session final : public socket_link, public std::enable_shared_from_this
   }
 
   void on_write(boost::system::error_code ec) {
-    writing_ = false;
     if (ec || blackholed_) {
+      writing_ = false;
       queue_.clear();  // the hub starts the ack deadline of lost frames when the socket closes
       return;
     }
     auto f = std::move(queue_.front());
     queue_.pop_front();
+    // writing_ stays true here: on_written may send() again (the flood refills), and that must only queue.
     if (!f.envelope_id.empty()) srv_.hub.on_written(id_, f.envelope_id);
-    if (!queue_.empty() && !closed_) write_next();
+    if (!queue_.empty() && !closed_ && !blackholed_) {
+      write_next();
+    } else {
+      writing_ = false;
+    }
   }
 
   void start_close() {
@@ -241,14 +247,14 @@ awaitable<http_response> server::impl::call_handler(http_request r) {
 }
 
 template <class Stream>
-awaitable<void> server::impl::http_session(Stream& stream) {
+awaitable<bool> server::impl::http_session(Stream& stream) {
   beast::flat_buffer buf;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(kBodyLimit);
     beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
     auto [ec, n] = co_await http::async_read(stream, buf, parser, kNoThrow);
-    if (ec) co_return;
+    if (ec) co_return false;
     auto req = parser.release();
     std::string target(req.target());
     auto qpos = target.find('?');
@@ -260,7 +266,7 @@ awaitable<void> server::impl::http_session(Stream& stream) {
         beast::get_lowest_layer(stream).expires_never();
         auto s = std::make_shared<ws_session<Stream>>(std::move(stream), *this, ++next_link);
         co_await s->run(std::move(req));
-        co_return;
+        co_return true;
       }
       http::response<http::string_body> res{http::status::unauthorized, req.version()};
       res.set(http::field::content_type, "text/plain");
@@ -268,7 +274,7 @@ awaitable<void> server::impl::http_session(Stream& stream) {
       res.keep_alive(false);
       res.prepare_payload();
       co_await http::async_write(stream, res, kNoThrow);
-      co_return;
+      co_return false;
     }
 
     http_request r;
@@ -292,7 +298,7 @@ awaitable<void> server::impl::http_session(Stream& stream) {
     res.body() = std::move(resp.body);
     res.prepare_payload();
     auto [wec, m] = co_await http::async_write(stream, res, kNoThrow);
-    if (wec || !res.keep_alive()) co_return;
+    if (wec || !res.keep_alive()) co_return false;
   }
 }
 
@@ -301,15 +307,14 @@ awaitable<void> server::impl::serve(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   beast::tcp_stream stream(std::move(socket));
   if (!ssl) {
-    co_await http_session(stream);
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!co_await http_session(stream)) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     co_return;
   }
   beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *ssl);
   beast::get_lowest_layer(tls).expires_after(kHandshakeTimeout);
   auto [hec] = co_await tls.async_handshake(net::ssl::stream_base::server, kNoThrow);
   if (hec) co_return;
-  co_await http_session(tls);
+  if (co_await http_session(tls)) co_return;
   beast::get_lowest_layer(tls).expires_after(std::chrono::seconds(2));
   co_await tls.async_shutdown(kNoThrow);
 }
