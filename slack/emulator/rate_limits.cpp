@@ -1,0 +1,61 @@
+#include "slack/emulator/rate_limits.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tugboat::slack::emu {
+
+method_tier tier_of(std::string_view method) {
+  // From Slack's method pages (see the protocol reference, §3.3); unknown methods count as Tier 3.
+  if (method == "apps.connections.open") return method_tier::tier1;
+  if (method == "auth.test" || method == "chat.postMessage") return method_tier::special;
+  if (method == "chat.postEphemeral" || method == "users.info") return method_tier::tier4;
+  return method_tier::tier3;
+}
+
+int rate_limiter::per_minute(method_tier t) const {
+  switch (t) {
+    case method_tier::tier1: return limits_.tier1_per_minute;
+    case method_tier::tier2: return limits_.tier2_per_minute;
+    case method_tier::tier3: return limits_.tier3_per_minute;
+    case method_tier::tier4: return limits_.tier4_per_minute;
+    case method_tier::special: return limits_.special_per_minute;
+  }
+  return limits_.tier3_per_minute;
+}
+
+int rate_limiter::admit(std::string_view method, std::string_view channel, time_point now) {
+  using namespace std::chrono;
+  auto& w = windows_[std::string(method)];
+  if (w.count == 0 || now - w.start >= minutes(1)) {
+    w.start = now;
+    w.count = 0;
+  }
+  if (w.count >= per_minute(tier_of(method))) {
+    auto left = duration_cast<milliseconds>(minutes(1) - (now - w.start)).count();
+    return std::max(1, static_cast<int>((left + 999) / 1000));
+  }
+  if (method == "chat.postMessage" && !channel.empty() && limits_.post_per_channel_per_second > 0) {
+    const double capacity = std::max(1, limits_.post_burst);
+    auto [it, fresh] = channels_.try_emplace(std::string(channel));
+    auto& b = it->second;
+    b.tokens = fresh ? capacity
+                     : std::min(capacity, b.tokens + duration<double>(now - b.last).count() *
+                                                         limits_.post_per_channel_per_second);
+    b.last = now;
+    if (b.tokens < 1.0) {
+      double wait = (1.0 - b.tokens) / limits_.post_per_channel_per_second;
+      return std::max(1, static_cast<int>(std::ceil(wait)));
+    }
+    b.tokens -= 1.0;
+  }
+  ++w.count;
+  return 0;
+}
+
+void rate_limiter::reset() {
+  windows_.clear();
+  channels_.clear();
+}
+
+}  // namespace tugboat::slack::emu
