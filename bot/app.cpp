@@ -59,7 +59,7 @@ struct app::parts {
           return s;
         }()),
         engine(db, clock,
-               workflows::engine_hooks{[this] { if (sender) sender->kick(); },
+               workflows::engine_hooks{[this](const std::string& channel) { if (sender) sender->kick(channel); },
                                        [this] { if (timers) timers->reschedule(); },
                                        [this](std::int64_t id) { if (jobs) jobs->start(id); },
                                        [this](std::int64_t id) { if (jobs) jobs->kill(id); }}) {

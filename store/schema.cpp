@@ -78,7 +78,7 @@ CREATE TABLE outbox (
   created_at   INTEGER NOT NULL,
   sent_at      INTEGER
 );
-CREATE INDEX outbox_unsent ON outbox(id) WHERE state IN ('pending', 'sending');
+CREATE INDEX outbox_unsent ON outbox(channel, id) WHERE state IN ('pending', 'sending');
 CREATE INDEX outbox_slot ON outbox(run_id, slot) WHERE slot <> '';
 
 CREATE TABLE jobs (

@@ -62,7 +62,10 @@ TEST_CASE("a burst of 2,000 events is acked in full and none is handled twice") 
   CHECK(answered == asked);
   auto stats = f.emu().stats();
   CHECK(stats.envelopes_acked >= 2000);
-  CHECK(stats.envelopes_redelivered == 0);
+  CHECK(stats.envelopes_given_up == 0);
+  // Under a sanitizer build a burst may outrun the 3 s ack deadline; Slack then redelivers, and each
+  // redelivery must have been recognised (the reply count above proves none was handled twice).
+  MESSAGE("redelivered during the burst: " << stats.envelopes_redelivered);
 }
 
 TEST_CASE("a refresh leaves no gap: the replacement connects before the old connection closes") {
@@ -105,15 +108,20 @@ TEST_CASE("malformed and binary frames are survived") {
 TEST_CASE("a redelivered event is acked again and handled once") {
   bot_fixture f;
   f.start_bot();
-  auto first = f.emu().mention("U0ALICE", "C0001", "<@U0BOT> help");
+  // What Slack sends when an ack was lost: the same event_id in a new envelope, with retry_attempt set.
+  const std::string payload =
+      R"({"token":"x","team_id":"T0001","api_app_id":"A0TUGBOAT","type":"event_callback","event_id":"Ev0REDELIVER",)"
+      R"("event_time":1700000000,"event":{"type":"app_mention","user":"U0ALICE","text":"<@U0BOT> help",)"
+      R"("ts":"1700000000.000100","channel":"C0001","event_ts":"1700000000.000100"}})";
+  f.emu().raw_event(payload);
   CHECK(f.replies(1, "C0001").size() == 1);
-  REQUIRE(f.emu().duplicate_envelope(first.envelope_id));
-  f.emu().mention("U0ALICE", "C0001", "<@U0BOT> status");  // a marker after the duplicate
+  f.emu().raw_event(payload);
+  f.emu().mention("U0ALICE", "C0001", "<@U0BOT> status");  // a marker after the redelivery
   auto got = f.replies(2, "C0001");
   std::this_thread::sleep_for(300ms);
   CHECK(f.emu().messages("C0001").size() == 2);
   CHECK(got.size() == 2);
-  CHECK(f.bot().log().find("redelivery of " + first.event_id) != std::string::npos);
+  CHECK(f.bot().log().find("redelivery of Ev0REDELIVER") != std::string::npos);
 }
 
 TEST_CASE("a 429 on chat.postMessage is honoured and the message still arrives") {

@@ -23,7 +23,7 @@ struct recorded {
 struct harness {
   explicit harness(int max_parallel = 1, std::vector<std::string> command = {"/bin/echo", "{text}"})
       : db({":memory:"}),
-        eng(db, clock, engine_hooks{[this] { ++seen.outbox_kicks; }, [this] { ++seen.timer_changes; },
+        eng(db, clock, engine_hooks{[this](const std::string&) { ++seen.outbox_kicks; }, [this] { ++seen.timer_changes; },
                                     [this](std::int64_t id) { seen.started.push_back(id); },
                                     [this](std::int64_t id) { seen.killed.push_back(id); }}) {
     quickfix_settings s;

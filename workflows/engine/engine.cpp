@@ -123,7 +123,11 @@ void engine::reply(std::string_view inbox_key, const std::vector<direct_reply>& 
     if (!inbox_key.empty()) inbox_.mark_handled(inbox_key, now);
     tx.commit();
   }
-  if (!replies.empty() && hooks_.outbox_changed) hooks_.outbox_changed();
+  if (hooks_.outbox_changed) {
+    std::set<std::string> channels;
+    for (const auto& r : replies) channels.insert(r.channel.str());
+    for (const auto& c : channels) hooks_.outbox_changed(c);
+  }
 }
 
 void engine::mark_handled(std::string_view inbox_key) { inbox_.mark_handled(inbox_key, to_unix_ms(clock_.now())); }
@@ -147,10 +151,7 @@ run engine::apply(const run& r, const event& e, pending_effects& fx) {
   }
   runs_.append_event(r.id, {version, to_unix_ms(now), event_label(e), r.state, d.state, d.note});
 
-  if (!d.messages.empty()) {
-    write_messages(r, version, d.messages);
-    fx.outbox = true;
-  }
+  if (!d.messages.empty()) write_messages(r, version, d.messages, fx.outbox);
   for (const auto& t : d.timers) {
     if (t.due) {
       timers_.set(r.id, t.name, to_unix_ms(*t.due));
@@ -183,7 +184,8 @@ run engine::apply(const run& r, const event& e, pending_effects& fx) {
   return next;
 }
 
-void engine::write_messages(const run& r, int version, const std::vector<message_effect>& messages) {
+void engine::write_messages(const run& r, int version, const std::vector<message_effect>& messages,
+                            std::set<std::string>& channels) {
   const auto now = to_unix_ms(clock_.now());
   int n = 0;
   for (const auto& m : messages) {
@@ -209,12 +211,15 @@ void engine::write_messages(const run& r, int version, const std::vector<message
       case message_effect::kind::reaction: row.thread_ts = m.target.str(); break;
       case message_effect::kind::update: break;
     }
+    channels.insert(row.channel);
     outbox_.add(row);
   }
 }
 
 void engine::perform(const pending_effects& fx) {
-  if (fx.outbox && hooks_.outbox_changed) hooks_.outbox_changed();
+  if (hooks_.outbox_changed) {
+    for (const auto& c : fx.outbox) hooks_.outbox_changed(c);
+  }
   if (fx.timers && hooks_.timers_changed) hooks_.timers_changed();
   for (auto id : fx.kill) {
     if (hooks_.kill_job) hooks_.kill_job(id);
@@ -312,7 +317,7 @@ void engine::recover() {
     if (hooks_.start_job) hooks_.start_job(job.id);
   }
   for (const auto& [name, w] : workflows_) admit(name);
-  if (hooks_.outbox_changed) hooks_.outbox_changed();
+  if (hooks_.outbox_changed) hooks_.outbox_changed("");
   if (hooks_.timers_changed) hooks_.timers_changed();
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +29,8 @@
 namespace tugboat::workflows {
 
 struct engine_hooks {
-  std::function<void()> outbox_changed;               // new rows to send
+  // New rows to send in `channel` ("" after recovery: look at every channel).
+  std::function<void(const std::string& channel)> outbox_changed;
   std::function<void()> timers_changed;               // the earliest timer may have moved
   std::function<void(std::int64_t job_id)> start_job;  // a queued job to run
   std::function<void(std::int64_t job_id)> kill_job;   // a running job to stop
@@ -84,14 +86,15 @@ class engine {
 
  private:
   struct pending_effects {
-    bool outbox = false;
+    std::set<std::string> outbox;  // channels that got rows
     bool timers = false;
     std::vector<std::int64_t> start;
     std::vector<std::int64_t> kill;
   };
 
   run apply(const run& r, const event& e, pending_effects& fx);
-  void write_messages(const run& r, int version, const std::vector<message_effect>& messages);
+  void write_messages(const run& r, int version, const std::vector<message_effect>& messages,
+                      std::set<std::string>& channels);
   void perform(const pending_effects& fx);
   void admit(std::string_view workflow);
   const workflow& workflow_of(const run& r) const;

@@ -34,27 +34,30 @@ slack::outgoing_message message_of(const store::outbox_row& row, std::string thr
 outbox_sender::outbox_sender(asio::any_io_executor ex, store::outbox& rows, slack::web_api& api, const clock& now)
     : ex_(ex), rows_(rows), api_(api), clock_(now), wake_(ex) {}
 
-void outbox_sender::kick() {
+void outbox_sender::kick(const std::string& channel) {
   if (stopped_) return;
-  for (auto& channel : rows_.channels_with_work(to_unix_ms(clock_.now()))) {
-    if (active_.contains(channel)) {
-      again_ = true;
-      continue;
-    }
-    active_.insert(channel);
-    asio::co_spawn(ex_, work(channel), [this, channel](const std::exception_ptr& e) {
-      active_.erase(channel);
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::error(kLog, "sender for {} stopped: {}", channel, ex.what());
-        }
-      }
-      if (!stopped_) kick();  // rows may have arrived while this worker was finishing
-    });
+  if (!channel.empty()) {
+    // A running worker reads the channel's next row after each send, so it will see the new one.
+    if (!active_.contains(channel)) start_worker(channel);
+    return;
+  }
+  for (auto& c : rows_.channels_with_work(to_unix_ms(clock_.now()))) {
+    if (!active_.contains(c)) start_worker(c);
   }
   if (auto deferred = rows_.earliest_deferred(to_unix_ms(clock_.now()))) wake_at(*deferred);
+}
+
+void outbox_sender::start_worker(const std::string& channel) {
+  active_.insert(channel);
+  asio::co_spawn(ex_, work(channel), [this, channel](const std::exception_ptr& e) {
+    if (!e) return;
+    active_.erase(channel);
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error(kLog, "sender for {} stopped: {}", channel, ex.what());
+    }
+  });
 }
 
 void outbox_sender::wake_at(long long when) {
@@ -64,7 +67,7 @@ void outbox_sender::wake_at(long long when) {
   wake_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     wake_for_ = 0;
-    kick();
+    kick("");
   });
 }
 
@@ -74,11 +77,18 @@ void outbox_sender::stop() {
 }
 
 asio::awaitable<void> outbox_sender::work(std::string channel) {
+  // The worker leaves `active_` in the same step in which it finds nothing to do, so a kick that comes
+  // after that step always starts a new worker.
   while (!stopped_) {
     auto row = rows_.next(channel);
-    if (!row || row->not_before > to_unix_ms(clock_.now())) co_return;
+    if (!row) break;
+    if (row->not_before > to_unix_ms(clock_.now())) {
+      wake_at(row->not_before);  // the channel waits as a whole: its order must hold
+      break;
+    }
     co_await send(std::move(*row));
   }
+  active_.erase(channel);
 }
 
 asio::awaitable<void> outbox_sender::send(store::outbox_row row) {

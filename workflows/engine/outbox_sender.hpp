@@ -34,8 +34,9 @@ class outbox_sender {
  public:
   outbox_sender(boost::asio::any_io_executor ex, store::outbox& rows, slack::web_api& api, const clock& now);
 
-  // Starts workers for channels with work (idempotent; call after every commit that added rows).
-  void kick();
+  // A commit added rows for `channel`: make sure its worker runs. Cheap; "" scans every channel (at
+  // start, and when deferred rows come due).
+  void kick(const std::string& channel = {});
   void stop();
   bool idle() const { return active_.empty(); }
   const outbox_sender_stats& stats() const { return stats_; }
@@ -50,8 +51,9 @@ class outbox_sender {
   store::outbox& rows_;
   slack::web_api& api_;
   const clock& clock_;
+  void start_worker(const std::string& channel);
+
   std::set<std::string> active_;
-  bool again_ = false;
   bool stopped_ = false;
   boost::asio::steady_timer wake_;
   long long wake_for_ = 0;
