@@ -1,6 +1,7 @@
 #include "bot/service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "core/log.hpp"
@@ -32,7 +33,7 @@ std::string help_text(const access_rules& access, const slack::user_id& user) {
     t += "In a DM, write what you want fixed (\"fix the typo in the install docs\") and I run it as a quick fix "
          "and report back in the thread. ";
   }
-  t += "The same commands work in a DM and as `/tugboat <command>` anywhere.";
+  t += "The same commands work in a DM and as `/tugboat COMMAND` anywhere.";
   return t;
 }
 
@@ -103,7 +104,8 @@ void service::answer(const std::string& key, const request& r) {
   switch (r.what) {
     case intent::help: return reply(key, r, help_text(access_, r.user));
     case intent::unknown:
-      return reply(key, r, fmt::format("I don't know how to do \"{}\". Try `help` to see what I can do.", r.text));
+      return reply(key, r, fmt::format("I don't know how to do \"{}\". Try `help` to see what I can do.",
+                                  text::escape_mrkdwn(r.text)));
     case intent::quickfix: return on_quickfix(key, r);
     case intent::status: return on_status(key, r);
     case intent::cancel: return on_cancel(key, r);
@@ -135,16 +137,19 @@ void service::on_status(const std::string& key, const request& r) {
   store::run_filter f;
   f.channel = r.channel.str();
   f.requester = r.user.str();
-  f.limit = 20;
+  f.open_only = false;
+  f.limit = 10;
   auto runs = engine_.list(f);
-  if (runs.empty()) return reply(key, r, "Nothing is running here or for you.");
+  if (runs.empty()) return reply(key, r, "No runs here or of yours yet.");
+  // Open runs first, then the most recent finished ones.
+  std::stable_partition(runs.begin(), runs.end(), [](const workflows::run& x) { return !x.finished; });
   std::string text = "*Runs of this channel and yours:*";
   const auto now = clock_.now();
   for (const auto& run : runs) {
     text += fmt::format("\n• *{}* {} · {} · started by <@{}> {} ago", run.name, run.workflow, run.state, run.requester,
                         age(run.created_at, now));
     if (auto it = run.data.find("text"); it != run.data.end()) {
-      text += fmt::format(" · “{}”", text::clean_utf8(it->second.substr(0, 80)));
+      text += fmt::format(" · “{}”", text::escape_mrkdwn(text::clean_utf8(it->second.substr(0, 80))));
     }
   }
   reply(key, r, std::move(text));
@@ -154,7 +159,7 @@ void service::on_cancel(const std::string& key, const request& r) {
   std::optional<workflows::run> target;
   if (!r.args.empty()) {
     target = engine_.find(text::split_words(r.args).front());
-    if (!target) return reply(key, r, fmt::format("I know no run called {}. `status` lists them.", r.args));
+    if (!target) return reply(key, r, fmt::format("I know no run called {}. `status` lists them.", text::escape_mrkdwn(r.args)));
   } else {
     // Without a name: the asker's newest open run in this conversation.
     store::run_filter f;

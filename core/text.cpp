@@ -121,6 +121,35 @@ std::string clean_utf8(std::string_view s) {
   return out;
 }
 
+std::string escape_mrkdwn(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string unescape_mrkdwn(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '&') {
+      auto rest = s.substr(i);
+      if (rest.starts_with("&amp;")) { out += '&'; i += 4; continue; }
+      if (rest.starts_with("&lt;")) { out += '<'; i += 3; continue; }
+      if (rest.starts_with("&gt;")) { out += '>'; i += 3; continue; }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
 std::string tail_lines(std::string_view s, std::size_t max_lines) {
   while (!s.empty() && s.back() == '\n') s.remove_suffix(1);
   if (max_lines == 0) return {};

@@ -22,6 +22,11 @@ std::string format_duration(std::chrono::seconds d);
 // so text from files and child processes is always safe to put in JSON and Slack messages.
 std::string clean_utf8(std::string_view s);
 
+// Escapes &, < and > as Slack's mrkdwn requires for text that came from people or programs, so it
+// cannot turn into mentions, links or broadcasts (<!channel>).
+std::string escape_mrkdwn(std::string_view s);
+std::string unescape_mrkdwn(std::string_view s);
+
 // The last `max_lines` lines of `s` (without a trailing empty line).
 std::string tail_lines(std::string_view s, std::size_t max_lines);
 

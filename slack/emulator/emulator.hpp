@@ -185,12 +185,12 @@ class emulator {
   push_result dm(const std::string& user, const std::string& text, const std::string& thread_ts = {});
   push_result channel_message(const std::string& user, const std::string& channel, const std::string& text,
                               const std::string& thread_ts = {});
-  push_result bot_message(const std::string& bot_id, const std::string& channel, const std::string& text,
+  push_result bot_message(const std::string& bot, const std::string& channel, const std::string& text,
                           bool classic_subtype = false);
   push_result edit_message(const std::string& channel, const std::string& ts, const std::string& new_text);
   push_result slash(const std::string& user, const std::string& channel, const std::string& text,
                     const std::string& command = "/tugboat");
-  push_result click(const std::string& user, const std::string& channel, const std::string& message_ts,
+  push_result click(const std::string& user, const std::string& channel, const std::string& message,
                     const std::string& action_id, const std::optional<std::string>& value = std::nullopt);
   // Sends `payload_json` (an events_api outer payload) as-is, for shapes the helpers above do not make.
   push_result raw_event(const std::string& payload_json);

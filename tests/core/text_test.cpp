@@ -44,3 +44,8 @@ TEST_CASE("words split on any whitespace and commands match whole words") {
   CHECK(text::starts_with_word("Help me", "help"));
   CHECK_FALSE(text::starts_with_word("helpful", "help"));
 }
+
+TEST_CASE("people's text is escaped for mrkdwn so it cannot mention or link") {
+  CHECK(text::escape_mrkdwn("a <!channel> & <@U1>") == "a &lt;!channel&gt; &amp; &lt;@U1&gt;");
+  CHECK(text::unescape_mrkdwn(text::escape_mrkdwn("x < y && z > 1")) == "x < y && z > 1");
+}

@@ -75,7 +75,7 @@ TEST_CASE("a quick fix with a free slot starts at once and its result is posted 
   auto msgs = h.messages(r);
   REQUIRE(msgs.size() == 2);
   CHECK(msgs[0].text.find("is running") != std::string::npos);
-  CHECK(msgs[1].text.find("done in 1s") != std::string::npos);
+  CHECK(msgs[1].text.find("done in 1.5s") != std::string::npos);
   CHECK(msgs[1].text.find("https://git.example/pr/7") != std::string::npos);
   CHECK(msgs[1].thread_ts == "100.1");
   CHECK(msgs[1].key == "QF-1/3/0");

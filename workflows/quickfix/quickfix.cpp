@@ -20,7 +20,8 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
   return s;
 }
 
-std::string quote(std::string_view text) {
+std::string quote(std::string_view original) {
+  const auto text = text::escape_mrkdwn(original);
   std::string out = "> ";
   for (char c : text) {
     out += c;
@@ -39,7 +40,9 @@ std::vector<slack::block> attention_blocks(const run& r, std::string_view why) {
 }
 
 std::string result_text(const run& r, const store::job_result& j, std::string_view state, std::size_t lines) {
-  const auto took = text::format_duration(std::chrono::duration_cast<std::chrono::seconds>(milliseconds{j.duration_ms}));
+  const auto took = j.duration_ms < 10'000
+                        ? fmt::format("{:.1f}s", static_cast<double>(j.duration_ms) / 1000.0)
+                        : text::format_duration(std::chrono::duration_cast<std::chrono::seconds>(milliseconds{j.duration_ms}));
   std::string head;
   if (state == "done") {
     head = fmt::format(":white_check_mark: *{}* done in {} (exit 0).", r.name, took);
@@ -56,7 +59,7 @@ std::string result_text(const run& r, const store::job_result& j, std::string_vi
   } else {
     head = fmt::format(":x: *{}* failed: the command exited with status {} after {}.", r.name, j.exit_code, took);
   }
-  auto tail = text::tail_lines(text::clean_utf8(j.output), lines);
+  auto tail = text::escape_mrkdwn(text::tail_lines(text::clean_utf8(j.output), lines));
   if (!tail.empty()) head += fmt::format("\n```\n{}\n```", tail);
   auto links = find_links(j.output);
   if (!links.empty()) head += fmt::format("\nLinks: {}", fmt::join(links, " "));
