@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -24,6 +25,7 @@ struct bot_options {
   bool rate_limits = false;
   std::chrono::milliseconds ack_timeout{3000};
   std::chrono::milliseconds refresh_grace{2000};
+  std::string extra_config;  // more TOML sections ([quickfix], [access], ...)
 };
 
 class bot_fixture {
@@ -39,7 +41,7 @@ class bot_fixture {
     emu_->start();
     std::ofstream cfg(dir_.file("tugboat.toml"));
     cfg << "[store]\npath = \"tugboat.db\"\n\n[slack]\nconnections = " << o.connections << "\nping_timeout = \""
-        << o.ping_timeout << "\"\nrate_limits = " << (o.rate_limits ? "true" : "false") << "\n\n[log]\nlevel = \"debug\"\n";
+        << o.ping_timeout << "\"\nrate_limits = " << (o.rate_limits ? "true" : "false") << "\n\n[log]\nlevel = \"debug\"\n\n" << o.extra_config << "\n";
   }
 
   ~bot_fixture() {
@@ -51,21 +53,26 @@ class bot_fixture {
 
   // Starts (or restarts) the bot and waits for its connections.
   void start_bot(bool wait_connected = true) {
+    if (bot_) log_so_far_ += bot_->log();
     std::vector<std::pair<std::string, std::string>> env = {
         {"SLACK_API_URL", emu_->api_url()},
         {"SLACK_APP_TOKEN", emu_->settings().app_token},
         {"SLACK_BOT_TOKEN", emu_->settings().bot_token},
     };
     if (options_.tls) env.emplace_back("SSL_CERT_FILE", dir_.file("emulator-cert.pem"));
+    const auto log_file = dir_.file(fmt::format("bot-{}.log", ++starts_));
     bot_ = std::make_unique<child>(std::vector<std::string>{tugboat_binary(), "run", "--config", dir_.file("tugboat.toml")},
-                                   env, dir_.file("bot.log"));
+                                   env, log_file);
     if (wait_connected) {
+      // A restarted bot's old sockets may linger in the count until the emulator notices they died.
       const bool up = emu_->wait_for_connections(static_cast<std::size_t>(options_.connections), 20s);
       if (!up) FAIL("the bot did not connect; its log:\n" << bot_->log());
     }
   }
 
   slack::emulator& emu() { return *emu_; }
+  // Everything every bot process of this fixture printed.
+  std::string all_logs() const { return log_so_far_ + (bot_ ? bot_->log() : std::string{}); }
   child& bot() { return *bot_; }
   const temp_dir& dir() const { return dir_; }
 
@@ -80,6 +87,8 @@ class bot_fixture {
   temp_dir dir_;
   std::unique_ptr<slack::emulator> emu_;
   std::unique_ptr<child> bot_;
+  std::string log_so_far_;
+  int starts_ = 0;
 };
 
 }  // namespace tugboat::testing
