@@ -4,6 +4,8 @@
 // emulator's URL and tokens, and waits until the bot's connections said hello.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <fmt/format.h>
 #include <fstream>

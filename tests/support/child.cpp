@@ -19,7 +19,7 @@ extern char** environ;
 namespace tugboat::testing {
 
 child::child(std::vector<std::string> argv, std::vector<std::pair<std::string, std::string>> env,
-             std::string log_path)
+             std::string log_path, const std::string& stdin_path)
     : log_path_(std::move(log_path)) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
@@ -40,7 +40,7 @@ child::child(std::vector<std::string> argv, std::vector<std::pair<std::string, s
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY, 0);
   const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error(std::string("cannot start ") + argv[0] + ": " + std::strerror(rc));

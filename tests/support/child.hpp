@@ -10,8 +10,9 @@ namespace tugboat::testing {
 
 class child {
  public:
+  // stdin comes from `stdin_path` ("" = /dev/null).
   child(std::vector<std::string> argv, std::vector<std::pair<std::string, std::string>> env,
-        std::string log_path);
+        std::string log_path, const std::string& stdin_path = {});
   ~child();  // SIGKILLs a child still running
   child(const child&) = delete;
   child& operator=(const child&) = delete;
