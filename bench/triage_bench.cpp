@@ -36,7 +36,7 @@ struct settings {
   int lines = 3000;
   int range = 300;  // commits after the release tag
   int failures = 40;
-  int runs = 3;
+  int runs = 5;
   bool keep = false;
 };
 
@@ -245,24 +245,6 @@ int main(int argc, char** argv) {
   fmt::print("triage: {} failures (innermost frame on a line changed in the range) -> {} files to blame, {} -L ranges\n",
              s.failures, plan.size(), range_count);
 
-  // (a) tugboat triage, end to end.
-  std::vector<double> triage_ms;
-  std::string last_out;
-  for (int run = 0; run < s.runs; ++run) {
-    proc::spawn_options o;
-    o.argv = {s.tugboat, "triage", "--junit", report, "--repo", repo, "--range", "v1.0..HEAD", "--json"};
-    auto t0 = steady::now();
-    auto r = proc::run(o);
-    triage_ms.push_back(ms_since(t0));
-    if (!r.ok()) die("tugboat triage failed: " + r.err);
-    last_out = std::move(r.out);
-  }
-  std::size_t high = 0;
-  for (std::size_t p = last_out.find("\"confidence\":\"high\""); p != std::string::npos;
-       p = last_out.find("\"confidence\":\"high\"", p + 1)) {
-    ++high;
-  }
-
   // (b) and (c): the same blames as plain git commands.
   std::vector<std::vector<std::string>> commands;
   for (const auto& [path, ranges] : plan) {
@@ -279,9 +261,20 @@ int main(int argc, char** argv) {
     auto r = proc::run(o);
     if (!r.ok()) die("git blame failed: " + r.err);
   };
-  std::vector<double> sequential_ms, parallel_ms;
+  std::vector<double> triage_ms, sequential_ms, parallel_ms;
+  std::string last_out;
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  // Rounds interleave the three contenders so that load from elsewhere on the machine hits them alike.
   for (int run = 0; run < s.runs; ++run) {
+    {
+      proc::spawn_options o;
+      o.argv = {s.tugboat, "triage", "--junit", report, "--repo", repo, "--range", "v1.0..HEAD", "--json"};
+      auto t0 = steady::now();
+      auto r = proc::run(o);
+      triage_ms.push_back(ms_since(t0));
+      if (!r.ok()) die("tugboat triage failed: " + r.err);
+      last_out = std::move(r.out);
+    }
     auto t0 = steady::now();
     for (const auto& c : commands) run_blame(c);
     sequential_ms.push_back(ms_since(t0));
@@ -297,6 +290,11 @@ int main(int argc, char** argv) {
     parallel_ms.push_back(ms_since(t0));
   }
 
+  std::size_t high = 0;
+  for (std::size_t p = last_out.find("\"confidence\":\"high\""); p != std::string::npos;
+       p = last_out.find("\"confidence\":\"high\"", p + 1)) {
+    ++high;
+  }
   double a = median(triage_ms), b = median(sequential_ms), c = median(parallel_ms);
   fmt::print("triage: tugboat triage --json          {:8.0f} ms  (median of {}; {} of {} owners with high confidence)\n", a,
              s.runs, high, s.failures);

@@ -117,9 +117,9 @@ class owner_finder {
     git_repo git(request_.repo, request_.git_timeout);
     git_ = &git;
     resolve_range();
-    path_index index(git.list_files(report_.head));
-    // The range log is independent of the blames: let it run beside them.
+    // The range log is independent of the file list and the blames: let it run beside them.
     auto log_future = std::async(std::launch::async, [&] { return git.log_range(report_.base, report_.head); });
+    path_index index(git.list_files(report_.head));
     load_codeowners(index);
     auto ignore_path = git.top() + "/.git-blame-ignore-revs";
     if (std::filesystem::is_regular_file(ignore_path)) {
@@ -129,14 +129,13 @@ class owner_finder {
 
     std::vector<failure_facts> facts;
     for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
-    run_blames(cls, facts);
-
     for (auto& c : log_future.get()) {
       if (ignored_.contains(c.sha) || is_bot(c)) continue;
+      touched_.insert(c.files.begin(), c.files.end());
       auto sha = c.sha;
       candidates_.emplace(std::move(sha), std::move(c));
     }
-    head_time_ = git.commit_time(report_.head);
+    run_blames(cls, facts);
 
     for (std::size_t i = 0; i < cls.failures.size(); ++i) {
       auto& out = report_.failures[i];
@@ -176,8 +175,10 @@ class owner_finder {
       base_ref = request_.range.substr(0, dots);
       if (dots + 2 < request_.range.size()) head_ref = request_.range.substr(dots + 2);
     }
-    report_.base = git_->resolve(base_ref);
+    // Two refs, two processes: resolve them side by side.
+    auto base = std::async(std::launch::async, [&] { return git_->resolve(base_ref); });
     report_.head = git_->resolve(head_ref);
+    report_.base = base.get();
     report_.base_label = base_ref;
     report_.head_label = head_ref;
   }
@@ -205,6 +206,9 @@ class owner_finder {
     for (std::size_t i = 0; i < facts.size(); ++i) {
       if (cls.failures[i].cls != qa::failure_class::new_failure) continue;
       for (const auto& f : facts[i].frames) {
+        // A file no candidate touched can only blame to older commits or to nobody we would name:
+        // skipping it saves a whole git process, often the slowest one.
+        if (!touched_.contains(f.path)) continue;
         wanted[f.path].push_back({std::max(1, f.line - kNearbyLines), f.line + kNearbyLines});
       }
     }
@@ -222,6 +226,7 @@ class owner_finder {
     });
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       if (!errors[i].empty()) report_.warnings.push_back(errors[i]);
+      report_.blamed_files.push_back(jobs[i].first);
       blames_.emplace(jobs[i].first, std::move(results[i]));
     }
   }
@@ -270,6 +275,7 @@ class owner_finder {
     if (it == history_.end()) {
       std::vector<commit_info> history;
       try {
+        if (head_time_ == 0) head_time_ = git_->commit_time(report_.head);
         long long since = head_time_ - request_.recent_days * 86400;
         history = git_->path_history(file, report_.head, since);
         if (history.empty()) history = git_->path_history(file, report_.head, 0);
@@ -311,6 +317,7 @@ class owner_finder {
   std::set<std::string> ignored_;
   std::map<std::string, std::vector<blamed_line>> blames_;
   std::map<std::string, commit_info> candidates_;
+  std::set<std::string> touched_;  // every path a candidate changed
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;
 };

@@ -69,6 +69,7 @@ struct triage_report {
   std::vector<std::string> warnings;
   std::string base, head;              // full SHAs of the range (empty without a repository)
   std::string base_label, head_label;  // as the user (or the default) named them
+  std::vector<std::string> blamed_files;  // one git blame each; files no commit in the range touched are skipped
 };
 
 inline constexpr std::size_t kMaxEvidence = 5;

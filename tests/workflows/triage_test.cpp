@@ -54,6 +54,10 @@ TEST_CASE("triage classifies every failure and names the owner of each with chec
   CHECK(r.warnings.empty());
   CHECK(r.base == s.alice_parser_test);
   CHECK(r.head == s.bob_billing);
+  // One blame per file with a frame that a commit in the range touched: socket.cpp and BillingTest.java
+  // are not worth a git process.
+  CHECK(r.blamed_files == std::vector<std::string>{"src/calc.cpp", "src/main/java/com/acme/Billing.java",
+                                                   "src/parser.cpp", "src/util/strings.cpp"});
 
   const auto& sum = r.summary;
   CHECK(sum.tests == 13);
