@@ -135,6 +135,7 @@ class owner_finder {
       auto sha = c.sha;
       candidates_.emplace(std::move(sha), std::move(c));
     }
+    touched_by_ = index_by_path(candidates_);
     run_blames(cls, facts);
 
     for (std::size_t i = 0; i < cls.failures.size(); ++i) {
@@ -236,6 +237,7 @@ class owner_finder {
     in.frames = f.frames;
     in.blames = &blames_;
     in.candidates = &candidates_;
+    in.touched_by = &touched_by_;
     if (f.test_file) in.test_files.push_back(*f.test_file);
     if (f.subject) in.test_files.push_back(*f.subject);
     auto ranked = rank_commits(in);
@@ -318,6 +320,7 @@ class owner_finder {
   std::map<std::string, std::vector<blamed_line>> blames_;
   std::map<std::string, commit_info> candidates_;
   std::set<std::string> touched_;  // every path a candidate changed
+  std::map<std::string, std::vector<const commit_info*>> touched_by_;
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;
 };
