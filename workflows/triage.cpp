@@ -117,26 +117,40 @@ class owner_finder {
     git_repo git(request_.repo, request_.git_timeout);
     git_ = &git;
     resolve_range();
-    // The range log is independent of the file list and the blames: let it run beside them.
-    auto log_future = std::async(std::launch::async, [&] { return git.log_range(report_.base, report_.head); });
-    path_index index(git.list_files(report_.head));
-    load_codeowners(index);
     auto ignore_path = git.top() + "/.git-blame-ignore-revs";
     if (std::filesystem::is_regular_file(ignore_path)) {
       ignore_file_ = ignore_path;
       ignored_ = read_ignore_revs(ignore_path);
     }
+    // The range log runs beside the file list and the blames. Blames start at once; those that start
+    // after the log is in skip files no candidate touched (they could only blame older commits).
+    std::vector<commit_info> log;
+    std::exception_ptr log_error;
+    std::jthread log_thread([&] {
+      try {
+        log = git.log_range(report_.base, report_.head);
+        for (const auto& c : log) {
+          if (!ignored_.contains(c.sha) && !is_bot(c)) touched_.insert(c.files.begin(), c.files.end());
+        }
+      } catch (...) {
+        log_error = std::current_exception();
+      }
+      log_ready_.store(true, std::memory_order_release);
+    });
+    path_index index(git.list_files(report_.head));
+    load_codeowners(index);
 
     std::vector<failure_facts> facts;
     for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
-    for (auto& c : log_future.get()) {
+    run_blames(cls, facts);
+    log_thread.join();
+    if (log_error) std::rethrow_exception(log_error);
+    for (auto& c : log) {
       if (ignored_.contains(c.sha) || is_bot(c)) continue;
-      touched_.insert(c.files.begin(), c.files.end());
       auto sha = c.sha;
       candidates_.emplace(std::move(sha), std::move(c));
     }
     touched_by_ = index_by_path(candidates_);
-    run_blames(cls, facts);
 
     for (std::size_t i = 0; i < cls.failures.size(); ++i) {
       auto& out = report_.failures[i];
@@ -207,9 +221,6 @@ class owner_finder {
     for (std::size_t i = 0; i < facts.size(); ++i) {
       if (cls.failures[i].cls != qa::failure_class::new_failure) continue;
       for (const auto& f : facts[i].frames) {
-        // A file no candidate touched can only blame to older commits or to nobody we would name:
-        // skipping it saves a whole git process, often the slowest one.
-        if (!touched_.contains(f.path)) continue;
         wanted[f.path].push_back({std::max(1, f.line - kNearbyLines), f.line + kNearbyLines});
       }
     }
@@ -218,7 +229,12 @@ class owner_finder {
     unsigned threads = request_.parallelism != 0 ? request_.parallelism : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::vector<blamed_line>> results(jobs.size());
     std::vector<std::string> errors(jobs.size());
+    std::vector<char> skipped(jobs.size(), 0);
     parallel_for(jobs.size(), threads, [&](std::size_t i) {
+      if (log_ready_.load(std::memory_order_acquire) && !touched_.contains(jobs[i].first)) {
+        skipped[i] = 1;
+        return;
+      }
       try {
         results[i] = git_->blame(jobs[i].first, jobs[i].second, report_.base, report_.head, ignore_file_);
       } catch (const std::exception& e) {
@@ -226,6 +242,7 @@ class owner_finder {
       }
     });
     for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (skipped[i] != 0) continue;
       if (!errors[i].empty()) report_.warnings.push_back(errors[i]);
       report_.blamed_files.push_back(jobs[i].first);
       blames_.emplace(jobs[i].first, std::move(results[i]));
@@ -319,7 +336,8 @@ class owner_finder {
   std::set<std::string> ignored_;
   std::map<std::string, std::vector<blamed_line>> blames_;
   std::map<std::string, commit_info> candidates_;
-  std::set<std::string> touched_;  // every path a candidate changed
+  std::set<std::string> touched_;  // every path a candidate changed; written by the log thread before log_ready_
+  std::atomic<bool> log_ready_{false};
   std::map<std::string, std::vector<const commit_info*>> touched_by_;
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;

@@ -54,10 +54,15 @@ TEST_CASE("triage classifies every failure and names the owner of each with chec
   CHECK(r.warnings.empty());
   CHECK(r.base == s.alice_parser_test);
   CHECK(r.head == s.bob_billing);
-  // One blame per file with a frame that a commit in the range touched: socket.cpp and BillingTest.java
-  // are not worth a git process.
-  CHECK(r.blamed_files == std::vector<std::string>{"src/calc.cpp", "src/main/java/com/acme/Billing.java",
-                                                   "src/parser.cpp", "src/util/strings.cpp"});
+  // One blame per file with a frame. Files no commit in the range touched (socket.cpp, BillingTest.java)
+  // are skipped when the range log is in before their turn comes, so they may or may not appear.
+  auto blamed = r.blamed_files;
+  std::erase_if(blamed, [](const std::string& f) {
+    return f == "src/net/socket.cpp" || f == "src/test/java/com/acme/BillingTest.java";
+  });
+  CHECK(blamed == std::vector<std::string>{"src/calc.cpp", "src/main/java/com/acme/Billing.java", "src/parser.cpp",
+                                           "src/util/strings.cpp"});
+  CHECK(r.blamed_files.size() <= 6);
 
   const auto& sum = r.summary;
   CHECK(sum.tests == 13);
