@@ -9,7 +9,6 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
