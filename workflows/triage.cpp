@@ -354,9 +354,12 @@ void load_reports(const std::vector<std::string>& paths, const triage_request& r
 }  // namespace
 
 triage_report triage(const triage_request& request) {
-  if (request.junit.empty()) throw triage_error("no QA report given (--junit FILE...)");
+  if (request.junit.empty() && request.current_results.empty()) {
+    throw triage_error("no QA report given (--junit FILE...)");
+  }
   triage_report report;
-  std::vector<qa::test_result> current, previous;
+  std::vector<qa::test_result> current = request.current_results;
+  std::vector<qa::test_result> previous = request.previous_results;
   try {
     load_reports(request.junit, request, current, report.warnings);
     load_reports(request.previous, request, previous, report.warnings);

@@ -236,6 +236,24 @@ TEST_CASE("without a repository triage only classifies") {
   CHECK(r.base.empty());
 }
 
+TEST_CASE("results already in memory classify like reports on disk") {
+  qa::test_result before;
+  before.classname = "CalcTest";
+  before.name = "AddsLargeNumbers";
+  before.result = qa::outcome::failed;
+  workflows::triage_request req;
+  req.junit = {shared_scenario().current};
+  req.previous_results = {before};
+  auto r = workflows::triage(req);
+  CHECK(r.summary.pre_existing == 1);
+  CHECK(failure(r, "AddsLargeNumbers").cls == qa::failure_class::pre_existing);
+  req.current_results = {before};
+  req.junit.clear();
+  r = workflows::triage(req);
+  CHECK(r.summary.tests == 1);
+  CHECK(r.summary.pre_existing == 1);
+}
+
 TEST_CASE("bad input is a triage_error with one clear line") {
   const auto& s = shared_scenario();
   auto req = request_for(s);
