@@ -84,6 +84,9 @@ evidence_item commit_evidence(const commit_info& c, std::string signal, std::str
   return e;
 }
 
+// Deeper frames weigh 1/(1+d): past ten the weight is too small to be worth blaming their files.
+constexpr std::size_t kMaxRankedFrames = 10;
+
 // What we learn about one failure before asking git anything.
 struct failure_facts {
   std::vector<frame_ref> frames;
@@ -102,6 +105,7 @@ failure_facts analyse(const qa::test_result& t, const path_index& index) {
     if (seen) continue;
     facts.frames.push_back({*path, raw.line, static_cast<int>(facts.frames.size())});
     mapped_paths.push_back(*path);
+    if (facts.frames.size() == kMaxRankedFrames) break;
   }
   facts.test_file = locate_test_file(t.file, t.classname, mapped_paths, index);
   if (facts.test_file) facts.subject = subject_file(*facts.test_file, index);
