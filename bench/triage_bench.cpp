@@ -195,6 +195,14 @@ double ms_since(steady::time_point start) {
   return std::chrono::duration<double, std::milli>(steady::now() - start).count();
 }
 
+// The 1-minute load average: other work on the machine skews every figure here, parallel ones most.
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = 0;
+  in >> load;
+  return load;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -303,6 +311,9 @@ int main(int argc, char** argv) {
   fmt::print("triage: ratio {:.2f} (target <= 1.0)  = tugboat triage / the same blames run one after another\n", a / b);
   fmt::print("triage: ratio vs {} parallel blames {:.2f}  (for reference: triage's own overhead on top of git's work)\n", cores,
              a / c);
+  double load = load_average();
+  fmt::print("triage: load average {:.1f} on {} cores{}\n", load, cores,
+             load > cores * 0.5 ? " — the machine is busy: parallel speed-ups shrink and the ratio is noisy" : "");
   if (s.keep) {
     fmt::print("triage: kept {}\n", dir);
   } else {
