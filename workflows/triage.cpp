@@ -199,6 +199,11 @@ class owner_finder {
     report_.base = base.get();
     report_.base_label = base_ref;
     report_.head_label = head_ref;
+    if (report_.base == report_.head) {
+      report_.warnings.push_back(fmt::format("the range {}..{} is empty: no commit can be blamed, owners come from "
+                                             "CODEOWNERS and file history only",
+                                             base_ref, head_ref));
+    }
   }
 
   void load_codeowners(const path_index& index) {

@@ -203,6 +203,22 @@ TEST_CASE("the default range starts at the newest tag reachable from HEAD") {
   CHECK(failure(r, "AddsLargeNumbers").owner->name == "Carol Chen");
 }
 
+TEST_CASE("an empty range is a warning and every new failure falls back to CODEOWNERS or file history") {
+  const auto& s = shared_scenario();
+  auto req = request_for(s);
+  req.range = "HEAD..HEAD";
+  auto r = workflows::triage(req);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find("the range HEAD..HEAD is empty") != std::string::npos);
+  CHECK(r.blamed_files.size() <= 6);
+  for (const auto& f : r.failures) {
+    CHECK(f.confidence == ownership::confidence::low);
+  }
+  CHECK(failure(r, "Connects").owner->name == "@net-owners");
+  // tests/calc_test.cpp was only ever touched by Alice.
+  CHECK(failure(r, "AddsLargeNumbers").owner->name == "Alice Archer");
+}
+
 TEST_CASE("a given CODEOWNERS file replaces the repository's") {
   const auto& s = shared_scenario();
   auto req = request_for(s);
