@@ -120,6 +120,7 @@ class owner_finder {
     git_repo git(request_.repo, request_.git_timeout);
     git_ = &git;
     resolve_range();
+    if (cls.failures.empty()) return;  // refs verified (bad input still fails), nothing to own
     auto ignore_path = git.top() + "/.git-blame-ignore-revs";
     if (std::filesystem::is_regular_file(ignore_path)) {
       ignore_file_ = ignore_path;
