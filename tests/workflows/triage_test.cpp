@@ -289,6 +289,11 @@ TEST_CASE("bad input is a triage_error with one clear line") {
   req = request_for(s);
   req.codeowners = "/nonexistent/CODEOWNERS";
   CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("cannot read the CODEOWNERS file"), workflows::triage_error);
+  // Even a report without failures has its refs checked.
+  req = request_for(s);
+  req.junit = {s.rerun};
+  req.range = "v9.9..HEAD";
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("unknown ref 'v9.9'"), workflows::triage_error);
   // A repository without tags needs an explicit range.
   repo_builder bare;
   bare.write("a.txt", "a\n");
