@@ -77,7 +77,7 @@ std::string file_text(const std::vector<line_info>& lines) {
 void append_data(std::string& stream, const std::string& data) { stream += fmt::format("data {}\n{}\n", data.size(), data); }
 
 // Builds the history in memory and feeds it to `git fast-import`; returns the per-file line metadata at HEAD.
-std::vector<std::vector<line_info>> generate(const settings& s, const std::string& repo) {
+std::vector<std::vector<line_info>> generate(const settings& s, const std::string& repo, std::vector<std::string>& authors) {
   std::mt19937 rng(20261125);
   std::vector<std::vector<line_info>> files(static_cast<std::size_t>(s.files));
   for (int f = 0; f < s.files; ++f) {
@@ -88,6 +88,7 @@ std::vector<std::vector<line_info>> generate(const settings& s, const std::strin
   int tag_at = s.commits - s.range;
   for (int c = 0; c < s.commits; ++c) {
     const auto* who = kAuthors[rng() % std::size(kAuthors)];
+    authors.emplace_back(who[0]);
     t += 600 + static_cast<long long>(rng() % 7200);
     stream += fmt::format("commit refs/heads/main\nmark :{}\nauthor {} <{}> {} +0000\ncommitter {} <{}> {} +0000\n", c + 1,
                           who[0], who[1], t, who[0], who[1], t);
@@ -237,7 +238,8 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(repo);
 
   auto start = steady::now();
-  auto files = generate(s, repo);
+  std::vector<std::string> authors;  // per commit index
+  auto files = generate(s, repo, authors);
   double generate_ms = ms_since(start);
   auto failures = pick_failures(s, files);
   std::string report = dir + "/junit.xml";
@@ -298,6 +300,16 @@ int main(int argc, char** argv) {
     parallel_ms.push_back(ms_since(t0));
   }
 
+  // Check the answers too: each failure's owner must be the author of the commit that last changed its
+  // innermost frame's line.
+  int correct = 0;
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    auto [f, line] = failures[i].frames.front();
+    const auto& expected = authors[static_cast<std::size_t>(files[f][static_cast<std::size_t>(line) - 1].commit)];
+    auto at = last_out.find(fmt::format("\"name\":\"Case{}\"", i));
+    auto owner = at == std::string::npos ? std::string::npos : last_out.find("\"owner\":{\"name\":\"", at);
+    if (owner != std::string::npos && last_out.compare(owner + 17, expected.size() + 1, expected + "\"") == 0) ++correct;
+  }
   std::size_t high = 0;
   for (std::size_t p = last_out.find("\"confidence\":\"high\""); p != std::string::npos;
        p = last_out.find("\"confidence\":\"high\"", p + 1)) {
@@ -306,6 +318,7 @@ int main(int argc, char** argv) {
   double a = median(triage_ms), b = median(sequential_ms), c = median(parallel_ms);
   fmt::print("triage: tugboat triage --json          {:8.0f} ms  (median of {}; {} of {} owners with high confidence)\n", a,
              s.runs, high, s.failures);
+  fmt::print("triage: owners correct (author of the innermost frame's line): {} of {}\n", correct, failures.size());
   fmt::print("triage: same blames, plain git, serial {:8.0f} ms  (median of {})\n", b, s.runs);
   fmt::print("triage: same blames, plain git, {} at once {:5.0f} ms  (median of {})\n", cores, c, s.runs);
   fmt::print("triage: ratio {:.2f} (target <= 1.0)  = tugboat triage / the same blames run one after another\n", a / b);
@@ -320,5 +333,5 @@ int main(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
-  return a / b <= 1.0 ? 0 : 1;
+  return a / b <= 1.0 && correct == static_cast<int>(failures.size()) ? 0 : 1;
 }
