@@ -31,10 +31,10 @@ void parallel_for(std::size_t n, unsigned threads, Fn fn) {
   auto worker = [&] {
     for (std::size_t i = next++; i < n; i = next++) fn(i);
   };
-  std::vector<std::thread> pool;
+  // jthreads: should starting one fail, those already running are joined, not terminated.
+  std::vector<std::jthread> pool;
   for (unsigned t = 1; t < threads && t < n; ++t) pool.emplace_back(worker);
   worker();
-  for (auto& t : pool) t.join();
 }
 
 bool is_bot(const commit_info& c) {
