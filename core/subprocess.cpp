@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,6 +289,8 @@ result run(const spawn_options& options) {
   // cannot have been reused.
   if (term_sent) kill_group(pid, SIGKILL);
   int status = 0;
+  // With a timeout, wait on a pidfd so the exit is seen at once (no polling) while the timers still run.
+  fd_handle exit_fd(has_timeout ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1);
   for (;;) {
     pid_t w = ::waitpid(pid, &status, has_timeout ? WNOHANG : 0);
     if (w == pid) break;
@@ -297,7 +300,12 @@ result run(const spawn_options& options) {
       return finish();
     }
     check_timers();
-    ::poll(nullptr, 0, 2);
+    if (exit_fd.open()) {
+      pollfd p{exit_fd.get(), POLLIN, 0};
+      ::poll(&p, 1, kill_sent ? 2 : next_wake_ms());
+    } else {
+      ::poll(nullptr, 0, 2);
+    }
   }
   if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) res.term_signal = WTERMSIG(status);

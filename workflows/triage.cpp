@@ -9,7 +9,6 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -32,10 +31,10 @@ void parallel_for(std::size_t n, unsigned threads, Fn fn) {
   auto worker = [&] {
     for (std::size_t i = next++; i < n; i = next++) fn(i);
   };
-  std::vector<std::thread> pool;
+  // jthreads: should starting one fail, those already running are joined, not terminated.
+  std::vector<std::jthread> pool;
   for (unsigned t = 1; t < threads && t < n; ++t) pool.emplace_back(worker);
   worker();
-  for (auto& t : pool) t.join();
 }
 
 bool is_bot(const commit_info& c) {
@@ -85,6 +84,9 @@ evidence_item commit_evidence(const commit_info& c, std::string signal, std::str
   return e;
 }
 
+// Deeper frames weigh 1/(1+d): past ten the weight is too small to be worth blaming their files.
+constexpr std::size_t kMaxRankedFrames = 10;
+
 // What we learn about one failure before asking git anything.
 struct failure_facts {
   std::vector<frame_ref> frames;
@@ -103,6 +105,7 @@ failure_facts analyse(const qa::test_result& t, const path_index& index) {
     if (seen) continue;
     facts.frames.push_back({*path, raw.line, static_cast<int>(facts.frames.size())});
     mapped_paths.push_back(*path);
+    if (facts.frames.size() == kMaxRankedFrames) break;
   }
   facts.test_file = locate_test_file(t.file, t.classname, mapped_paths, index);
   if (facts.test_file) facts.subject = subject_file(*facts.test_file, index);
@@ -117,26 +120,41 @@ class owner_finder {
     git_repo git(request_.repo, request_.git_timeout);
     git_ = &git;
     resolve_range();
-    path_index index(git.list_files(report_.head));
-    // The range log is independent of the blames: let it run beside them.
-    auto log_future = std::async(std::launch::async, [&] { return git.log_range(report_.base, report_.head); });
-    load_codeowners(index);
+    if (cls.failures.empty()) return;  // refs verified (bad input still fails), nothing to own
     auto ignore_path = git.top() + "/.git-blame-ignore-revs";
     if (std::filesystem::is_regular_file(ignore_path)) {
       ignore_file_ = ignore_path;
       ignored_ = read_ignore_revs(ignore_path);
     }
+    // The range log runs beside the file list and the blames. Blames start at once; those that start
+    // after the log is in skip files no candidate touched (they could only blame older commits).
+    std::vector<commit_info> log;
+    std::exception_ptr log_error;
+    std::jthread log_thread([&] {
+      try {
+        log = git.log_range(report_.base, report_.head);
+        for (const auto& c : log) {
+          if (!ignored_.contains(c.sha) && !is_bot(c)) touched_.insert(c.files.begin(), c.files.end());
+        }
+      } catch (...) {
+        log_error = std::current_exception();
+      }
+      log_ready_.store(true, std::memory_order_release);
+    });
+    path_index index(git.list_files(report_.head));
+    load_codeowners(index);
 
     std::vector<failure_facts> facts;
     for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
     run_blames(cls, facts);
-
-    for (auto& c : log_future.get()) {
+    log_thread.join();
+    if (log_error) std::rethrow_exception(log_error);
+    for (auto& c : log) {
       if (ignored_.contains(c.sha) || is_bot(c)) continue;
       auto sha = c.sha;
       candidates_.emplace(std::move(sha), std::move(c));
     }
-    head_time_ = git.commit_time(report_.head);
+    touched_by_ = index_by_path(candidates_);
 
     for (std::size_t i = 0; i < cls.failures.size(); ++i) {
       auto& out = report_.failures[i];
@@ -176,10 +194,17 @@ class owner_finder {
       base_ref = request_.range.substr(0, dots);
       if (dots + 2 < request_.range.size()) head_ref = request_.range.substr(dots + 2);
     }
-    report_.base = git_->resolve(base_ref);
+    // Two refs, two processes: resolve them side by side.
+    auto base = std::async(std::launch::async, [&] { return git_->resolve(base_ref); });
     report_.head = git_->resolve(head_ref);
+    report_.base = base.get();
     report_.base_label = base_ref;
     report_.head_label = head_ref;
+    if (report_.base == report_.head) {
+      report_.warnings.push_back(fmt::format("the range {}..{} is empty: no commit can be blamed, owners come from "
+                                             "CODEOWNERS and file history only",
+                                             base_ref, head_ref));
+    }
   }
 
   void load_codeowners(const path_index& index) {
@@ -213,7 +238,12 @@ class owner_finder {
     unsigned threads = request_.parallelism != 0 ? request_.parallelism : std::max(1u, std::thread::hardware_concurrency());
     std::vector<std::vector<blamed_line>> results(jobs.size());
     std::vector<std::string> errors(jobs.size());
+    std::vector<char> skipped(jobs.size(), 0);
     parallel_for(jobs.size(), threads, [&](std::size_t i) {
+      if (log_ready_.load(std::memory_order_acquire) && !touched_.contains(jobs[i].first)) {
+        skipped[i] = 1;
+        return;
+      }
       try {
         results[i] = git_->blame(jobs[i].first, jobs[i].second, report_.base, report_.head, ignore_file_);
       } catch (const std::exception& e) {
@@ -221,7 +251,9 @@ class owner_finder {
       }
     });
     for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (skipped[i] != 0) continue;
       if (!errors[i].empty()) report_.warnings.push_back(errors[i]);
+      report_.blamed_files.push_back(jobs[i].first);
       blames_.emplace(jobs[i].first, std::move(results[i]));
     }
   }
@@ -231,6 +263,7 @@ class owner_finder {
     in.frames = f.frames;
     in.blames = &blames_;
     in.candidates = &candidates_;
+    in.touched_by = &touched_by_;
     if (f.test_file) in.test_files.push_back(*f.test_file);
     if (f.subject) in.test_files.push_back(*f.subject);
     auto ranked = rank_commits(in);
@@ -270,6 +303,7 @@ class owner_finder {
     if (it == history_.end()) {
       std::vector<commit_info> history;
       try {
+        if (head_time_ == 0) head_time_ = git_->commit_time(report_.head);
         long long since = head_time_ - request_.recent_days * 86400;
         history = git_->path_history(file, report_.head, since);
         if (history.empty()) history = git_->path_history(file, report_.head, 0);
@@ -311,6 +345,9 @@ class owner_finder {
   std::set<std::string> ignored_;
   std::map<std::string, std::vector<blamed_line>> blames_;
   std::map<std::string, commit_info> candidates_;
+  std::set<std::string> touched_;  // every path a candidate changed; written by the log thread before log_ready_
+  std::atomic<bool> log_ready_{false};
+  std::map<std::string, std::vector<const commit_info*>> touched_by_;
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;
 };
@@ -327,9 +364,12 @@ void load_reports(const std::vector<std::string>& paths, const triage_request& r
 }  // namespace
 
 triage_report triage(const triage_request& request) {
-  if (request.junit.empty()) throw triage_error("no QA report given (--junit FILE...)");
+  if (request.junit.empty() && request.current_results.empty()) {
+    throw triage_error("no QA report given (--junit FILE...)");
+  }
   triage_report report;
-  std::vector<qa::test_result> current, previous;
+  std::vector<qa::test_result> current = request.current_results;
+  std::vector<qa::test_result> previous = request.previous_results;
   try {
     load_reports(request.junit, request, current, report.warnings);
     load_reports(request.previous, request, previous, report.warnings);

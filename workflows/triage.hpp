@@ -25,6 +25,9 @@ class triage_error : public std::runtime_error {
 struct triage_request {
   std::vector<std::string> junit;     // current QA reports (paths, globs already expanded)
   std::vector<std::string> previous;  // the last release's reports, for new vs pre_existing
+  // Results already in memory (e.g. the last release's, from the store), used beside the files above.
+  std::vector<qa::test_result> current_results;
+  std::vector<qa::test_result> previous_results;
   std::string repo;                   // empty: classify only
   std::string range;                  // "BASE..HEAD"; empty: newest tag reachable from HEAD..HEAD
   std::string codeowners;             // a CODEOWNERS file; empty: .github/, root, docs/ of HEAD
@@ -69,6 +72,7 @@ struct triage_report {
   std::vector<std::string> warnings;
   std::string base, head;              // full SHAs of the range (empty without a repository)
   std::string base_label, head_label;  // as the user (or the default) named them
+  std::vector<std::string> blamed_files;  // one git blame each; files no commit in the range touched are skipped
 };
 
 inline constexpr std::size_t kMaxEvidence = 5;

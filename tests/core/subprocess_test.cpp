@@ -178,3 +178,22 @@ TEST_CASE("descriptors of the parent do not leak into the child") {
   // 0, 1, 2 and the directory ls itself opens.
   CHECK(std::stoi(r.out) == 4);
 }
+
+TEST_CASE("a timeout still fires when the child closed its output and keeps running") {
+  proc::spawn_options o;
+  o.timeout = 200ms;
+  o.kill_grace = 200ms;
+  auto r = sh("exec >&- 2>&-; sleep 30", o);
+  CHECK(r.timed_out);
+  CHECK(r.term_signal == SIGTERM);
+  CHECK(r.duration < 5s);
+}
+
+TEST_CASE("a child that exits after closing its output is reaped with its status") {
+  proc::spawn_options o;
+  o.timeout = 10s;
+  auto r = sh("exec >&- 2>&-; sleep 0.05; exit 4", o);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code == 4);
+  CHECK(r.duration < 5s);
+}

@@ -52,6 +52,13 @@ TEST_CASE("sanitizer, Go and JS frames keep their order and drop the column") {
   CHECK(js[1] == raw_frame{"/ci/src/run.js", 3});
 }
 
+TEST_CASE("Node's file:// URLs are paths, its internal modules are not") {
+  auto f = extract_frames("      at TestContext.<anonymous> (file:///tmp/nodefx/calc.test.mjs:5:39)\n"
+                          "      at Test.runInAsyncScope (node:async_hooks:206:9)\n"
+                          "      at Test.run (node:internal/test_runner/test:796:25)");
+  CHECK(f == std::vector<raw_frame>{{"/tmp/nodefx/calc.test.mjs", 5}});
+}
+
 TEST_CASE("things that are not frames are ignored and repeated frames appear once") {
   CHECK(extract_frames("see https://ci.example.com:8080/job/12 at 10:30:00, version 1.2:3").empty());
   CHECK(extract_frames("a.cpp:0: zero\nb.cpp:: none").empty());

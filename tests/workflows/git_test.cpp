@@ -2,8 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
+#include "core/subprocess.hpp"
 #include "scenario.hpp"
 
 using namespace tugboat;
@@ -129,4 +132,27 @@ TEST_CASE("a file's history lists its commits newest first, limited by date when
   CHECK(git.show_file(s.bob_billing, ".mailmap") == "Dave Jones <dave@example.com> dave <dave@old.example>\n");
   CHECK_FALSE(git.show_file(s.bob_billing, "nope"));
   CHECK(git.commit_time(s.bob_billing) == repo_builder::day_epoch(65));
+}
+
+TEST_CASE("a repository owned by another user is read, as a CI checkout often is (safe.directory)") {
+  if (::geteuid() != 0) {
+    MESSAGE("not root: cannot hand the repository to another user; skipped");
+    return;
+  }
+  repo_builder foreign;
+  foreign.write("a.txt", "a\n");
+  auto sha = foreign.commit(kAlice, "only commit", 1);
+  proc::spawn_options chown;
+  chown.argv = {"chown", "-R", "12345:12345", foreign.path()};
+  REQUIRE(proc::run(chown).ok());
+  // Plain git refuses it...
+  proc::spawn_options plain;
+  plain.argv = {"git", "-C", foreign.path(), "rev-parse", "HEAD"};
+  plain.env = {{"GIT_CONFIG_GLOBAL", "/dev/null"}, {"GIT_CONFIG_NOSYSTEM", "1"}};
+  auto refused = proc::run(plain);
+  CHECK_FALSE(refused.ok());
+  CHECK(refused.err.find("dubious ownership") != std::string::npos);
+  // ...while triage trusts exactly the repository it was pointed at.
+  git_repo git(foreign.path());
+  CHECK(git.resolve("HEAD") == sha);
 }

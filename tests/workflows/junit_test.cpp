@@ -98,6 +98,18 @@ TEST_CASE("pytest, Catch2, jest and go-junit-report dialects parse with their lo
   CHECK(find(go, "TestSub").text == "Failed\n    calc_test.go:12: Sub(3, 1) = 4, want 2");
 }
 
+TEST_CASE("a real node --test JUnit report: test cases straight under <testsuites>") {
+  auto r = qa::load_junit(fixture("node_test_calc.xml"));
+  REQUIRE(r.tests.size() == 3);
+  const auto& sub = find(r, "calc subtracts");
+  CHECK(sub.result == qa::outcome::failed);
+  CHECK(sub.classname == "test");
+  CHECK(sub.message == "Expected values to be strictly equal:4 !== 2");
+  CHECK(sub.text.find("(file:///tmp/nodefx/calc.test.mjs:5:39)") != std::string::npos);
+  CHECK(find(r, "calc skips").result == qa::outcome::skipped);
+  CHECK(find(r, "calc adds").result == qa::outcome::passed);
+}
+
 TEST_CASE("nested suites, entities and split CDATA are read whole; DTD entities are never expanded") {
   auto r = qa::load_junit(fixture("nested_entities.xml"));
   REQUIRE(r.tests.size() == 3);

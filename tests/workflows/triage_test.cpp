@@ -54,6 +54,15 @@ TEST_CASE("triage classifies every failure and names the owner of each with chec
   CHECK(r.warnings.empty());
   CHECK(r.base == s.alice_parser_test);
   CHECK(r.head == s.bob_billing);
+  // One blame per file with a frame. Files no commit in the range touched (socket.cpp, BillingTest.java)
+  // are skipped when the range log is in before their turn comes, so they may or may not appear.
+  auto blamed = r.blamed_files;
+  std::erase_if(blamed, [](const std::string& f) {
+    return f == "src/net/socket.cpp" || f == "src/test/java/com/acme/BillingTest.java";
+  });
+  CHECK(blamed == std::vector<std::string>{"src/calc.cpp", "src/main/java/com/acme/Billing.java", "src/parser.cpp",
+                                           "src/util/strings.cpp"});
+  CHECK(r.blamed_files.size() <= 6);
 
   const auto& sum = r.summary;
   CHECK(sum.tests == 13);
@@ -194,6 +203,22 @@ TEST_CASE("the default range starts at the newest tag reachable from HEAD") {
   CHECK(failure(r, "AddsLargeNumbers").owner->name == "Carol Chen");
 }
 
+TEST_CASE("an empty range is a warning and every new failure falls back to CODEOWNERS or file history") {
+  const auto& s = shared_scenario();
+  auto req = request_for(s);
+  req.range = "HEAD..HEAD";
+  auto r = workflows::triage(req);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find("the range HEAD..HEAD is empty") != std::string::npos);
+  CHECK(r.blamed_files.size() <= 6);
+  for (const auto& f : r.failures) {
+    CHECK(f.confidence == ownership::confidence::low);
+  }
+  CHECK(failure(r, "Connects").owner->name == "@net-owners");
+  // tests/calc_test.cpp was only ever touched by Alice.
+  CHECK(failure(r, "AddsLargeNumbers").owner->name == "Alice Archer");
+}
+
 TEST_CASE("a given CODEOWNERS file replaces the repository's") {
   const auto& s = shared_scenario();
   auto req = request_for(s);
@@ -227,6 +252,24 @@ TEST_CASE("without a repository triage only classifies") {
   CHECK(r.base.empty());
 }
 
+TEST_CASE("results already in memory classify like reports on disk") {
+  qa::test_result before;
+  before.classname = "CalcTest";
+  before.name = "AddsLargeNumbers";
+  before.result = qa::outcome::failed;
+  workflows::triage_request req;
+  req.junit = {shared_scenario().current};
+  req.previous_results = {before};
+  auto r = workflows::triage(req);
+  CHECK(r.summary.pre_existing == 1);
+  CHECK(failure(r, "AddsLargeNumbers").cls == qa::failure_class::pre_existing);
+  req.current_results = {before};
+  req.junit.clear();
+  r = workflows::triage(req);
+  CHECK(r.summary.tests == 1);
+  CHECK(r.summary.pre_existing == 1);
+}
+
 TEST_CASE("bad input is a triage_error with one clear line") {
   const auto& s = shared_scenario();
   auto req = request_for(s);
@@ -246,6 +289,11 @@ TEST_CASE("bad input is a triage_error with one clear line") {
   req = request_for(s);
   req.codeowners = "/nonexistent/CODEOWNERS";
   CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("cannot read the CODEOWNERS file"), workflows::triage_error);
+  // Even a report without failures has its refs checked.
+  req = request_for(s);
+  req.junit = {s.rerun};
+  req.range = "v9.9..HEAD";
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("unknown ref 'v9.9'"), workflows::triage_error);
   // A repository without tags needs an explicit range.
   repo_builder bare;
   bare.write("a.txt", "a\n");

@@ -103,8 +103,11 @@ void generic_frames(std::string_view line, std::vector<raw_frame>& out) {
     auto start = colon;
     while (start > 0 && is_path_char(line[start - 1])) --start;
     auto path = line.substr(start, colon - start);
-    // Part of a URL ("https://host.example:8080")?
-    if (start >= 1 && line[start - 1] == ':' && path.starts_with("//")) continue;
+    // Part of a URL? "file:///ci/src/a.mjs:5" is a path (Node prints those); "https://host:8080" is not.
+    if (start >= 1 && line[start - 1] == ':' && path.starts_with("//")) {
+      if (start < 5 || line.substr(start - 5, 5) != "file:") continue;
+      path.remove_prefix(2);
+    }
     if (path.size() < 3 || !looks_like_file(path)) continue;
     out.push_back({normalize(path), n});
   }

@@ -9,10 +9,6 @@
 namespace tugboat::ownership {
 namespace {
 
-bool touches(const commit_info& c, const std::string& path) {
-  return std::find(c.files.begin(), c.files.end(), path) != c.files.end();
-}
-
 double weight(int depth) { return 1.0 / (1.0 + depth); }
 
 }  // namespace
@@ -26,7 +22,30 @@ std::string_view to_string(confidence c) {
   return "low";
 }
 
+std::map<std::string, std::vector<const commit_info*>> index_by_path(const std::map<std::string, commit_info>& candidates) {
+  std::map<std::string, std::vector<const commit_info*>> out;
+  for (const auto& [sha, c] : candidates) {
+    for (const auto& f : c.files) {
+      auto& list = out[f];
+      if (list.empty() || list.back() != &c) list.push_back(&c);
+    }
+  }
+  return out;
+}
+
 std::vector<ranked_commit> rank_commits(const rank_input& in) {
+  std::map<std::string, std::vector<const commit_info*>> local_index;
+  const auto* touched_by = in.touched_by;
+  if (touched_by == nullptr && in.candidates != nullptr) {
+    local_index = index_by_path(*in.candidates);
+    touched_by = &local_index;
+  }
+  auto touching = [&](const std::string& path) -> const std::vector<const commit_info*>& {
+    static const std::vector<const commit_info*> kNone;
+    if (touched_by == nullptr) return kNone;
+    auto it = touched_by->find(path);
+    return it == touched_by->end() ? kNone : it->second;
+  };
   std::map<std::string, ranked_commit> scores;
   auto credit = [&](const commit_info& c, signal_hit hit) {
     auto& r = scores[c.sha];
@@ -64,20 +83,16 @@ std::vector<ranked_commit> rank_commits(const rank_input& in) {
         }
       }
     }
-    if (in.candidates != nullptr) {
-      for (const auto& [sha, commit] : *in.candidates) {
-        if (!touches(commit, f.path) || !file_credited.emplace(sha, f.path).second) continue;
-        credit(commit, {"touched_frame_file", 3.0 * w, f.path, 0, {}, f.depth});
-      }
+    for (const auto* commit : touching(f.path)) {
+      if (!file_credited.emplace(commit->sha, f.path).second) continue;
+      credit(*commit, {"touched_frame_file", 3.0 * w, f.path, 0, {}, f.depth});
     }
   }
-  if (in.candidates != nullptr) {
-    for (const auto& [sha, commit] : *in.candidates) {
-      for (const auto& test_file : in.test_files) {
-        if (test_file.empty() || !touches(commit, test_file)) continue;
-        credit(commit, {"touched_test_file", 3.0, test_file, 0, {}, 0});
-        break;
-      }
+  std::set<std::string> test_credited;
+  for (const auto& test_file : in.test_files) {
+    for (const auto* commit : touching(test_file)) {
+      if (!test_credited.insert(commit->sha).second) continue;
+      credit(*commit, {"touched_test_file", 3.0, test_file, 0, {}, 0});
     }
   }
 

@@ -45,7 +45,12 @@ struct rank_input {
   const std::map<std::string, std::vector<blamed_line>>* blames = nullptr;  // path → range-limited blame
   const std::map<std::string, commit_info>* candidates = nullptr;  // sha → commit in the range
   std::vector<std::string> test_files;                         // the test's file and its subject file
+  // path → the candidates that changed it. Optional: built from `candidates` when null; pass one built
+  // with `index_by_path` when ranking many failures against the same range.
+  const std::map<std::string, std::vector<const commit_info*>>* touched_by = nullptr;
 };
+
+std::map<std::string, std::vector<const commit_info*>> index_by_path(const std::map<std::string, commit_info>& candidates);
 
 // Commits with a positive score, best first.
 std::vector<ranked_commit> rank_commits(const rank_input& in);
