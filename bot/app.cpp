@@ -110,7 +110,9 @@ asio::awaitable<void> app::start() {
     }
   };
   slack::socket_mode_handlers handlers;
-  handlers.on_envelope = [svc = p.svc.get()](const slack::envelope& e) { return svc->on_envelope(e); };
+  handlers.on_envelope = [svc = p.svc.get()](const slack::envelope& e, slack::ack_sender ack) {
+    svc->on_envelope(e, std::move(ack));
+  };
   handlers.on_fatal = [this](const std::string& why) {
     fatal_ = why;
     asio::co_spawn(io_, stop(), [this](const std::exception_ptr&) { io_.stop(); });

@@ -41,26 +41,63 @@ service::service(asio::any_io_executor ex, store::inbox& inbox, workflows::engin
                  identity me, access_rules access)
     : ex_(std::move(ex)), inbox_(inbox), engine_(engine), clock_(now), me_(std::move(me)), access_(std::move(access)) {}
 
-slack::ack_decision service::on_envelope(const slack::envelope& envelope) {
+void service::on_envelope(const slack::envelope& envelope, slack::ack_sender ack) {
   ++stats_.received;
-  store::inbox_entry entry{envelope.dedupe_key(), envelope.envelope_id, std::string(slack::to_string(envelope.kind)),
-                           envelope.payload, to_unix_ms(clock_.now())};
-  bool fresh = false;
+  queue_.push_back({{envelope.dedupe_key(), envelope.envelope_id, std::string(slack::to_string(envelope.kind)),
+                     envelope.payload, to_unix_ms(clock_.now())},
+                    std::move(ack), envelope.retry_attempt, envelope.retry_reason});
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    asio::post(ex_, [this] { flush(); });
+  }
+}
+
+void service::flush() {
+  flush_posted_ = false;
+  auto batch = std::move(queue_);
+  queue_.clear();
+  std::vector<store::inbox_entry> entries;
+  entries.reserve(batch.size());
+  for (const auto& q : batch) entries.push_back(q.entry);
+  std::vector<bool> fresh;
   try {
-    fresh = inbox_.record_one(entry);
+    fresh = inbox_.record(entries);
   } catch (const std::exception& e) {
     // Not durable, so not acked: Slack redelivers events, and a person retries a click.
-    log::error(kLog, "could not record envelope {} in the inbox: {}", envelope.envelope_id, e.what());
-    return {.ack = false, .payload = {}};
+    log::error(kLog, "could not record {} envelope(s) in the inbox: {}", batch.size(), e.what());
+    for (auto& q : batch) q.ack({.ack = false, .payload = {}});
+    return;
   }
-  if (!fresh) {
-    ++stats_.duplicates;
-    log::info(kLog, "redelivery of {} (attempt {}, {}) acked, already recorded", entry.key, envelope.retry_attempt,
-              envelope.retry_reason.empty() ? "duplicate" : envelope.retry_reason);
-    return {};
+  for (auto& q : batch) q.ack({});  // durable now
+  std::vector<std::string> ignored;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& q = batch[i];
+    if (!fresh[i]) {
+      ++stats_.duplicates;
+      log::info(kLog, "redelivery of {} (attempt {}, {}) acked, already recorded", q.entry.key, q.retry_attempt,
+                q.retry_reason.empty() ? "duplicate" : q.retry_reason);
+      continue;
+    }
+    // Routing is pure and cheap: what the bot ignores is settled here, in one batched commit below.
+    try {
+      auto r = route(slack::decode_payload(slack::envelope_kind_from(q.entry.kind), q.entry.payload), me_);
+      if (r.what == intent::ignore) {
+        log::debug(kLog, "event {} ignored: {}", q.entry.key, r.ignored_because);
+        ignored.push_back(q.entry.key);
+        continue;
+      }
+    } catch (const slack::decode_error&) {
+      // handle() reports it.
+    }
+    spawn(std::move(q.entry));
   }
-  spawn(std::move(entry));
-  return {};
+  if (!ignored.empty()) {
+    try {
+      inbox_.mark_handled(ignored, to_unix_ms(clock_.now()));
+    } catch (const std::exception& e) {
+      log::error(kLog, "could not mark {} ignored event(s) handled: {}", ignored.size(), e.what());
+    }
+  }
 }
 
 void service::replay() {

@@ -1,7 +1,9 @@
 #pragma once
 // The bot's event path, between the Socket Mode client and the workflows:
-//   1. `on_envelope` (called by the Socket Mode client before it acks) records the envelope in the inbox
-//      — durable before ack — and recognises redeliveries, which are acked and dropped.
+//   1. `on_envelope` queues the envelope; once per loop turn the queue is written to the inbox in ONE
+//      transaction (group commit) and only then are the acks sent — durable before ack, at a fraction of
+//      the cost of a commit per envelope. Redeliveries collide with their first copy: acked and dropped.
+//      Events the bot ignores (chatter, other bots) are marked handled in one more batched commit.
 //   2. New envelopes are handled on the loop, each as its own task: decode, route, check access, and hand
 //      the request to the engine — which commits the answer (outbox rows), any run change and the inbox
 //      row's "handled" mark in one transaction. Nothing here talks to Slack directly.
@@ -33,8 +35,8 @@ class service {
   service(boost::asio::any_io_executor ex, store::inbox& inbox, workflows::engine& engine, const clock& now,
           identity me, access_rules access);
 
-  // Socket Mode hook: make the envelope durable, decide the ack, schedule handling. Never throws.
-  slack::ack_decision on_envelope(const slack::envelope& envelope);
+  // Socket Mode hook: queue the envelope for the next group commit, which acks it. Never throws.
+  void on_envelope(const slack::envelope& envelope, slack::ack_sender ack);
   // Handles every inbox row left unhandled by a previous run.
   void replay();
 
@@ -46,6 +48,16 @@ class service {
 
  private:
   void spawn(store::inbox_entry entry);
+  void flush();
+
+  struct queued {
+    store::inbox_entry entry;
+    slack::ack_sender ack;
+    int retry_attempt = 0;
+    std::string retry_reason;
+  };
+  std::vector<queued> queue_;
+  bool flush_posted_ = false;
   void answer(const std::string& key, const request& r);
   void reply(const std::string& key, const request& r, std::string text, bool privately = false);
   void on_quickfix(const std::string& key, const request& r);

@@ -144,10 +144,17 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
         auto decoded = decode_frame(message.text);
         if (auto* env = std::get_if<envelope>(&decoded)) {
           ++self->stats.envelopes;
-          auto decision = self->handlers.on_envelope ? self->handlers.on_envelope(*env) : ack_decision{};
-          if (decision.ack) {
-            link->send(encode_ack(env->envelope_id, env->accepts_response_payload ? decision.payload : ""));
+          ack_sender ack = [weak = std::weak_ptr<ws_link>(link), self, id = env->envelope_id,
+                            accepts = env->accepts_response_payload](const ack_decision& d) {
+            auto l = weak.lock();
+            if (!d.ack || !l) return;
+            l->send(encode_ack(id, accepts ? d.payload : ""));
             ++self->stats.acks;
+          };
+          if (self->handlers.on_envelope) {
+            self->handlers.on_envelope(*env, std::move(ack));
+          } else {
+            ack({});
           }
         } else if (auto* h = std::get_if<hello_frame>(&decoded)) {
           if (!hello) {

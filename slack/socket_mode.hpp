@@ -42,9 +42,14 @@ struct ack_decision {
   std::string payload;      // optional response payload (JSON object) for envelopes that accept one
 };
 
+// Sends (or, with ack=false, withholds) the ack of one envelope on the connection it came from; a no-op
+// if that connection is gone. Call it once, on the loop thread.
+using ack_sender = std::function<void(const ack_decision&)>;
+
 struct socket_mode_handlers {
-  // Every envelope, before its ack is written. Must not block.
-  std::function<ack_decision(const envelope&)> on_envelope;
+  // Every envelope. The handler makes it durable and then calls `ack` — at once, or after a batched
+  // commit in the same loop turn. Must not block.
+  std::function<void(const envelope&, ack_sender ack)> on_envelope;
   // A connection said hello (for logs and readiness).
   std::function<void(const hello_frame&)> on_hello;
   // The client stopped for good (link_disabled, auth failure). Called once.

@@ -41,6 +41,12 @@ void inbox::mark_handled(std::string_view key, long long handled_at) {
   mark_.exec();
 }
 
+void inbox::mark_handled(std::span<const std::string> keys, long long handled_at) {
+  transaction tx(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
+  for (const auto& key : keys) mark_handled(key, handled_at);
+  tx.commit();
+}
+
 std::vector<inbox_entry> inbox::unhandled(std::size_t limit) {
   SQLite::Statement q(db_.sql(), kUnhandled);
   q.bind(1, static_cast<int64_t>(limit));

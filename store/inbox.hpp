@@ -30,6 +30,7 @@ class inbox {
   bool record_one(const inbox_entry& entry);
 
   void mark_handled(std::string_view key, long long handled_at);
+  void mark_handled(std::span<const std::string> keys, long long handled_at);  // one transaction
   // Rows recorded but never marked handled, oldest first.
   std::vector<inbox_entry> unhandled(std::size_t limit = 10'000);
   // Deletes handled rows received before `cutoff` (the dedupe window has passed for them).

@@ -112,19 +112,27 @@ asio::awaitable<void> outbox_sender::send(store::outbox_row row) {
     }
     rows_.mark_sending(row.id);
     std::string ts;
+    // Arguments are named locals, never temporaries inside co_await: GCC 12 destroys some of those twice.
+    const slack::channel_id channel(row.channel);
     if (row.kind == "post") {
-      ts = (co_await api_.post_message(message_of(row, thread))).ts.str();
+      const auto message = message_of(row, thread);
+      const auto posted = co_await api_.post_message(message);
+      ts = posted.ts.str();
     } else if (row.kind == "ephemeral") {
-      ts = (co_await api_.post_ephemeral(slack::channel_id(row.channel), slack::user_id(row.user_id),
-                                         message_of(row, thread)))
-               .str();
+      const auto message = message_of(row, thread);
+      const slack::user_id user(row.user_id);
+      const auto posted = co_await api_.post_ephemeral(channel, user, message);
+      ts = posted.str();
     } else if (row.kind == "update") {
       auto target = rows_.slot_ts(row.run_id, row.slot);
       if (target.empty()) throw std::runtime_error(fmt::format("no sent message named '{}' to update", row.slot));
-      co_await api_.update_message(slack::channel_id(row.channel), slack::message_ts(target), message_of(row, ""));
+      const auto message = message_of(row, "");
+      const slack::message_ts target_ts(target);
+      co_await api_.update_message(channel, target_ts, message);
       ts = target;
     } else if (row.kind == "reaction") {
-      co_await api_.reactions_add(slack::channel_id(row.channel), slack::message_ts(row.thread_ts), row.text);
+      const slack::message_ts target_ts(row.thread_ts);
+      co_await api_.reactions_add(channel, target_ts, row.text);
     } else {
       throw std::runtime_error(fmt::format("unknown outbox kind '{}'", row.kind));
     }
@@ -165,7 +173,8 @@ asio::awaitable<std::string> outbox_sender::find_sent(const store::outbox_row& r
     q.channel = slack::channel_id(row.channel);
     q.ts = slack::message_ts(thread);
     for (int page = 0; page < 20; ++page) {
-      auto got = co_await api_.conversations_replies(q);
+      const auto query = q;
+      auto got = co_await api_.conversations_replies(query);
       for (const auto& m : got.messages) {
         if (matches(m)) co_return m.ts.str();
       }
@@ -175,7 +184,8 @@ asio::awaitable<std::string> outbox_sender::find_sent(const store::outbox_row& r
     co_return std::string{};
   }
   // A top-level post: look at the channel's recent history, back to when the row was written.
-  auto got = co_await api_.conversations_history(slack::channel_id(row.channel), row.created_at / 1000 - 60);
+  const slack::channel_id channel(row.channel);
+  auto got = co_await api_.conversations_history(channel, row.created_at / 1000 - 60);
   for (const auto& m : got.messages) {
     if (matches(m)) co_return m.ts.str();
   }
