@@ -270,7 +270,8 @@ boost::asio::awaitable<http_response> http_client::request(http_request req) {
       r = co_await exchange(*c->plain, c->buffer, message, self.settings.max_response_bytes);
     }
     if (!r.ec) {
-      if (r.keep_alive) self.put_idle(key, std::move(c));
+      // Bytes beyond the answer would be read as the start of the next one: such a connection is not reused.
+      if (r.keep_alive && c->buffer.size() == 0) self.put_idle(key, std::move(c));
       co_return std::move(r.response);
     }
     // A kept-alive connection the server closed between our liveness check and the write: the server

@@ -55,7 +55,8 @@ envelope parse_envelope(const std::string& body) {
   e.needed = string_member(doc, "needed");
   e.provided = string_member(doc, "provided");
   // `warning` is a comma-separated list; response_metadata.warnings an array.
-  for (auto w : text::split_words(string_member(doc, "warning"))) {
+  const auto warning = string_member(doc, "warning");
+  for (auto w : text::split_words(warning)) {
     while (!w.empty() && w.back() == ',') w.remove_suffix(1);
     if (!w.empty()) e.warnings.emplace_back(w);
   }
@@ -206,7 +207,7 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
     request.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
     request.body = json_body(params);
   }
-  request.timeout = options.timeout;
+  request.timeout = options.timeout.count() > 0 ? options.timeout : settings_.request_timeout;
   request.replayable = idempotent;
 
   backoff retry_backoff{settings_.retry_backoff, next_seed()};

@@ -49,6 +49,7 @@ struct web_api_settings {
   std::string base_url = "https://slack.com/api/";  // SLACK_API_URL
   std::string bot_token;                            // xoxb-…
   std::string app_token;                            // xapp-…
+  std::chrono::milliseconds request_timeout{0};  // per HTTP exchange; 0 = the http_client's request_timeout
   unsigned max_attempts = 4;              // tries for transient failures of idempotent calls
   unsigned max_rate_limited_retries = 5;  // 429s honoured within one call before giving up
   std::chrono::seconds default_retry_after{30};  // when a 429 carries no usable Retry-After

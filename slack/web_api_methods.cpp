@@ -3,8 +3,9 @@
 // cannot do without a value (a posted message's ts, a DM's channel id, the socket URL): then the answer
 // is an `invalid_response` api_error.
 //
-// GCC 12 mishandles temporaries with destructors inside a co_await expression (double destruction), so
-// arguments are built in named locals first, and co_await never appears inside `?:`.
+// GCC 12 destroys twice (a) a braced aggregate passed by value to a coroutine inside a co_await
+// expression and (b) the result of a co_await inside `?:`. Arguments are therefore built in named
+// locals first, and co_await never appears inside `?:`.
 #include "slack/web_api.hpp"
 
 #include "core/text.hpp"
