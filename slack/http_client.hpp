@@ -19,7 +19,6 @@
 // that is not absolute http/https. Errors name host and port, never headers or bodies (tokens live there).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -1,8 +1,8 @@
 #include "slack/url.hpp"
 
-#include "core/text.hpp"
-
 #include <charconv>
+
+#include "core/text.hpp"
 
 namespace tugboat::slack {
 
@@ -64,7 +64,8 @@ std::optional<url_parts> parse_url(std::string_view url) {
     out.port = static_cast<std::uint16_t>(value);
   }
   for (const char c : out.target)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return std::nullopt;  // no spaces or controls in a request line
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+      return std::nullopt;  // no spaces or controls in a request line
   return out;
 }
 

@@ -18,6 +18,13 @@
 // Threading and ownership: loop-thread only. The web_api borrows the http_client, sleeper and clock,
 // which must outlive it and every call in flight. Throws `api_error` for every failed call (and
 // std::bad_alloc); the message never contains a token.
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "core/clock.hpp"
 #include "slack/api_error.hpp"
 #include "slack/api_types.hpp"
@@ -27,21 +34,13 @@
 #include "slack/rate_limiter.hpp"
 #include "slack/sleeper.hpp"
 
-#include <boost/asio/awaitable.hpp>
-
-#include <chrono>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-
 namespace tugboat::slack {
 
 enum class token_kind { bot, app };
 
 struct call_options {
-  std::optional<token_kind> token;     // default: app for apps.connections.open, bot otherwise
-  std::optional<bool> idempotent;      // default: from the method (reads and edits yes, posts no)
+  std::optional<token_kind> token;       // default: app for apps.connections.open, bot otherwise
+  std::optional<bool> idempotent;        // default: from the method (reads and edits yes, posts no)
   std::chrono::milliseconds timeout{0};  // whole HTTP exchange; 0 = the http_client's default
 };
 
@@ -50,12 +49,13 @@ struct web_api_settings {
   std::string bot_token;                            // xoxb-…
   std::string app_token;                            // xapp-…
   std::chrono::milliseconds request_timeout{0};  // per HTTP exchange; 0 = the http_client's request_timeout
-  unsigned max_attempts = 4;              // tries for transient failures of idempotent calls
-  unsigned max_rate_limited_retries = 5;  // 429s honoured within one call before giving up
+  unsigned max_attempts = 4;                     // tries for transient failures of idempotent calls
+  unsigned max_rate_limited_retries = 5;         // 429s honoured within one call before giving up
   std::chrono::seconds default_retry_after{30};  // when a 429 carries no usable Retry-After
   std::chrono::seconds max_retry_after{900};     // a longer Retry-After fails the call (after pausing)
-  backoff_policy retry_backoff{std::chrono::milliseconds{500}, std::chrono::milliseconds{20'000}, jitter::full};
-  std::uint64_t jitter_seed = 0;  // 0 = from std::random_device
+  backoff_policy retry_backoff{std::chrono::milliseconds{500}, std::chrono::milliseconds{20'000},
+                               jitter::full};
+  std::uint64_t jitter_seed = 0;    // 0 = from std::random_device
   bool rate_limits_enabled = true;  // proactive limits; 429 Retry-After is honoured regardless
   rate_limits limits;
 };
@@ -82,7 +82,8 @@ class web_api {
   // nullopt when Slack has no user with this email (`users_not_found`).
   boost::asio::awaitable<std::optional<user_info>> users_lookup_by_email(std::string email);
   // `already_reacted` counts as success.
-  boost::asio::awaitable<void> reactions_add(const channel_id& channel, const message_ts& ts, std::string name);
+  boost::asio::awaitable<void> reactions_add(const channel_id& channel, const message_ts& ts,
+                                             std::string name);
 
   const rate_limiter& limiter() const { return limiter_; }
   const web_api_settings& settings() const { return settings_; }

@@ -6,13 +6,12 @@
 // GCC 12 destroys twice (a) a braced aggregate passed by value to a coroutine inside a co_await
 // expression and (b) the result of a co_await inside `?:`. Arguments are therefore built in named
 // locals first, and co_await never appears inside `?:`.
-#include "slack/web_api.hpp"
-
-#include "core/text.hpp"
-
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include "core/text.hpp"
+#include "slack/web_api.hpp"
 
 namespace tugboat::slack {
 namespace {
@@ -55,8 +54,8 @@ std::string to_json(const rapidjson::Value& v) {
 }
 
 api_error invalid_response(std::string method, std::string what) {
-  return api_error{api_error_details{std::move(method), "invalid_response", error_class::transient, false, 200, {}, {},
-                                     std::move(what)}};
+  return api_error{api_error_details{
+      std::move(method), "invalid_response", error_class::transient, false, 200, {}, {}, std::move(what)}};
 }
 
 std::string required_string(const rapidjson::Value& object, const char* key, const char* method) {
@@ -94,7 +93,9 @@ thread_message decode_message(const rapidjson::Value& m) {
       out.metadata_payload_json = to_json(*payload);
       for (const auto& entry : payload->GetObject()) {
         std::string key{entry.name.GetString(), entry.name.GetStringLength()};
-        if (entry.value.IsString()) out.metadata_payload.emplace_back(std::move(key), std::string{entry.value.GetString(), entry.value.GetStringLength()});
+        if (entry.value.IsString())
+          out.metadata_payload.emplace_back(
+              std::move(key), std::string{entry.value.GetString(), entry.value.GetStringLength()});
       }
     }
   }
@@ -155,7 +156,8 @@ awaitable<posted_message> web_api::post_message(const outgoing_message& message)
                            message_ts{required_string(doc, "ts", "chat.postMessage")}};
 }
 
-awaitable<void> web_api::update_message(const channel_id& channel, const message_ts& ts, const outgoing_message& message) {
+awaitable<void> web_api::update_message(const channel_id& channel, const message_ts& ts,
+                                        const outgoing_message& message) {
   api_params params;
   params.add("channel", channel.str()).add("ts", ts.str());
   add_message_fields(params, message, true);
@@ -195,7 +197,8 @@ awaitable<replies_page> web_api::conversations_replies(replies_query query) {
     for (const auto& m : messages->GetArray())
       if (m.IsObject()) page.messages.push_back(decode_message(m));
   }
-  if (const auto* meta = member(doc, "response_metadata")) page.next_cursor = get_string(*meta, "next_cursor");
+  if (const auto* meta = member(doc, "response_metadata"))
+    page.next_cursor = get_string(*meta, "next_cursor");
   co_return page;
 }
 

@@ -1,10 +1,11 @@
 // How the Web API choke point fails and retries: typed errors, 429 Retry-After, 5xx and timeouts for
 // reads, no blind resend of posts, and no token in any error or log line.
-#include "tests/slack/web_api_fixture.hpp"
-#include "core/log.hpp"
+#include <doctest/doctest.h>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <doctest/doctest.h>
+
+#include "core/log.hpp"
+#include "tests/slack/web_api_fixture.hpp"
 
 using namespace tugboat;
 using namespace tugboat::slack;
@@ -50,7 +51,8 @@ TEST_CASE("ok:false becomes an api_error naming the method and Slack's error cod
 TEST_CASE("missing_scope is fatal and says which scope is needed and which the token has") {
   web_api_fixture f;
   f.script = [](const recorded_request&) {
-    return ok_json(R"({"ok":false,"error":"missing_scope","needed":"users:read.email","provided":"chat:write,users:read"})");
+    return ok_json(
+        R"({"ok":false,"error":"missing_scope","needed":"users:read.email","provided":"chat:write,users:read"})");
   };
   f.run([&]() -> awaitable<void> {
     const auto e = co_await error_of(f.api.users_lookup_by_email("a@example.com"));
@@ -92,7 +94,8 @@ TEST_CASE("a 429 pauses the method for Retry-After, then the call succeeds; othe
   }());
   CHECK(posts == 2);
   CHECK(f.clock.now() - start == 7s);
-  CHECK(std::find(f.sleeper.sleeps.begin(), f.sleeper.sleeps.end(), sleeper::duration{7s}) != f.sleeper.sleeps.end());
+  CHECK(std::find(f.sleeper.sleeps.begin(), f.sleeper.sleeps.end(), sleeper::duration{7s}) !=
+        f.sleeper.sleeps.end());
 
   // While a method is paused, others go straight through.
   web_api_fixture g;
@@ -111,7 +114,9 @@ TEST_CASE("a 429 pauses the method for Retry-After, then the call succeeds; othe
 
 TEST_CASE("a 429 without a usable Retry-After waits the default, and too many 429s give up as ratelimited") {
   web_api_fixture f;
-  f.script = [](const recorded_request&) { return scripted_response::json(R"({"ok":false,"error":"ratelimited"})", 429); };
+  f.script = [](const recorded_request&) {
+    return scripted_response::json(R"({"ok":false,"error":"ratelimited"})", 429);
+  };
   const auto start = f.clock.now();
   f.run([&]() -> awaitable<void> {
     const auto e = co_await error_of(f.api.call("conversations.open", api_params{}.add("users", "U1")));
@@ -266,10 +271,15 @@ TEST_CASE("no token appears in any error text or log line") {
     int calls = 0;
     f.script = [&](const recorded_request&) {
       switch (++calls % 4) {
-        case 0: return slack_error("invalid_auth");
-        case 1: return scripted_response::json("gateway", 502);
-        case 2: return ok_json(R"({"ok":false,"error":"missing_scope","needed":"chat:write","provided":"users:read"})");
-        default: return slack_error("internal_error");
+        case 0:
+          return slack_error("invalid_auth");
+        case 1:
+          return scripted_response::json("gateway", 502);
+        case 2:
+          return ok_json(
+              R"({"ok":false,"error":"missing_scope","needed":"chat:write","provided":"users:read"})");
+        default:
+          return slack_error("internal_error");
       }
     };
     auto dead_settings = f.settings("http://127.0.0.1:" + std::to_string(closed_port(f.io)) + "/api/");
@@ -318,6 +328,7 @@ TEST_CASE("a call without a usable token fails as not_authed before anything is 
 
 TEST_CASE("a base URL that is not http(s) is refused at construction") {
   web_api_fixture f;
-  CHECK_THROWS_AS(web_api(f.http, f.sleeper, f.clock, f.settings("ftp://slack.com/api/")), std::invalid_argument);
+  CHECK_THROWS_AS(web_api(f.http, f.sleeper, f.clock, f.settings("ftp://slack.com/api/")),
+                  std::invalid_argument);
   f.run([]() -> awaitable<void> { co_return; }());
 }

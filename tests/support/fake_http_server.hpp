@@ -7,10 +7,7 @@
 // Runs on the test's io_context (the same thread as the client under test). `stop()` closes the
 // listener and every open connection so io_context::run() can return. A failure inside the server is
 // kept and rethrown by `rethrow_if_failed()`. Not for production use.
-#include "slack/http_client.hpp"
-
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "slack/http_client.hpp"
 
 namespace tugboat::test {
 
