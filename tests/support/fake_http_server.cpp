@@ -82,10 +82,10 @@ struct fake_http_server::impl : std::enable_shared_from_this<impl> {
       http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
       for (const auto& h : answer.headers) res.set(h.name, h.value);
       res.body() = answer.body;
-      res.keep_alive(req.keep_alive());
+      res.keep_alive(req.keep_alive() && !answer.say_close);
       res.prepare_payload();
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || answer.close_after || !req.keep_alive()) co_return;
+      if (ec || answer.close_after || answer.say_close || !req.keep_alive()) co_return;
     }
   }
 

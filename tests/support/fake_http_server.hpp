@@ -38,6 +38,7 @@ struct scripted_response {
   std::string body;
   std::chrono::milliseconds delay{0};  // wait (real time) before answering
   bool close_after = false;            // close the connection after answering, without saying so first
+  bool say_close = false;              // answer with `Connection: close` (and then close)
   bool drop = false;                   // close the connection instead of answering
 
   static scripted_response json(std::string body, int status = 200) {
