@@ -116,6 +116,7 @@ struct fake_http_server::impl : std::enable_shared_from_this<impl> {
       error_code ec;
       auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec || stopped) co_return;
+      socket.set_option(tcp::no_delay(true), ec);
       const auto index = ++accepted;
       asio::co_spawn(io, session(std::move(socket), index),
                      [self](std::exception_ptr e) { self->record_failure(e); });
