@@ -84,14 +84,6 @@ struct thread_message {
   std::vector<std::pair<std::string, std::string>> metadata_payload;  // its string-valued entries
 };
 
-struct replies_query {
-  channel_id channel;
-  message_ts ts;  // the thread's parent
-  std::string cursor;
-  int limit = 200;
-  bool include_all_metadata = true;
-};
-
 struct replies_page {
   std::vector<thread_message> messages;
   std::string next_cursor;  // empty on the last page

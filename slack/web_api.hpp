@@ -15,6 +15,10 @@
 //   - turns `ok:false` into `slack::api_error` (see api_error.hpp) and logs response warnings.
 // All waiting goes through the injected `sleeper`, all "now" through the injected clock.
 //
+// GCC 12 (Debian 12's compiler) destroys twice a braced aggregate temporary written inside a co_await
+// expression — `co_await f({a, b})` or `co_await f(some_struct{a, b})` — and the result of a co_await
+// inside `?:`. Callers: build such arguments in a named local first. These signatures avoid aggregates.
+//
 // Threading and ownership: loop-thread only. The web_api borrows the http_client, sleeper and clock,
 // which must outlive it and every call in flight. Throws `api_error` for every failed call (and
 // std::bad_alloc); the message never contains a token.
@@ -77,7 +81,11 @@ class web_api {
   boost::asio::awaitable<message_ts> post_ephemeral(const channel_id& channel, const user_id& user,
                                                     const outgoing_message& message);
   boost::asio::awaitable<channel_id> conversations_open(const user_id& user);
-  boost::asio::awaitable<replies_page> conversations_replies(replies_query query);
+  // One page of a thread (the parent first), with message metadata when include_all_metadata.
+  boost::asio::awaitable<replies_page> conversations_replies(const channel_id& channel,
+                                                             const message_ts& thread_ts,
+                                                             std::string cursor = {}, int limit = 200,
+                                                             bool include_all_metadata = true);
   boost::asio::awaitable<user_info> users_info(const user_id& user);
   // nullopt when Slack has no user with this email (`users_not_found`).
   boost::asio::awaitable<std::optional<user_info>> users_lookup_by_email(std::string email);

@@ -184,12 +184,14 @@ awaitable<channel_id> web_api::conversations_open(const user_id& user) {
   co_return channel_id{required_string(*channel, "id", "conversations.open")};
 }
 
-awaitable<replies_page> web_api::conversations_replies(replies_query query) {
+awaitable<replies_page> web_api::conversations_replies(const channel_id& channel, const message_ts& thread_ts,
+                                                       std::string cursor, int limit,
+                                                       bool include_all_metadata) {
   api_params params;
-  params.add("channel", query.channel.str()).add("ts", query.ts.str());
-  if (!query.cursor.empty()) params.add("cursor", query.cursor);
-  if (query.limit > 0) params.add("limit", query.limit);
-  if (query.include_all_metadata) params.add("include_all_metadata", true);
+  params.add("channel", channel.str()).add("ts", thread_ts.str());
+  if (!cursor.empty()) params.add("cursor", std::move(cursor));
+  if (limit > 0) params.add("limit", limit);
+  if (include_all_metadata) params.add("include_all_metadata", true);
   auto result = co_await call("conversations.replies", std::move(params), call_options{});
   const auto doc = parse(result.body);
   replies_page page;

@@ -1,1 +1,5 @@
-namespace tugboat::slack::wire_detail { int placeholder() { return 0; } }
+namespace tugboat::slack::wire_detail {
+int placeholder() {
+  return 0;
+}
+}  // namespace tugboat::slack::wire_detail

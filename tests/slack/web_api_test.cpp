@@ -117,8 +117,8 @@ TEST_CASE("users.info and conversations.replies are GET requests with their argu
     CHECK_FALSE(user.is_bot);
     CHECK(user.deleted);
 
-    const replies_query query{channel_id{"C1"}, message_ts{"100.000001"}, "abc", 50, true};
-    const auto page = co_await f.api.conversations_replies(query);
+    const auto page =
+        co_await f.api.conversations_replies(channel_id{"C1"}, message_ts{"100.000001"}, "abc", 50);
     REQUIRE(page.messages.size() == 2);
     CHECK(page.messages[0].user == user_id{"U1"});
     CHECK(page.messages[0].metadata_event_type.empty());
