@@ -20,8 +20,16 @@
 // inside `?:`. Callers: build such arguments in a named local first. These signatures avoid aggregates.
 //
 // Threading and ownership: loop-thread only. The web_api borrows the http_client, sleeper and clock,
-// which must outlive it and every call in flight. Throws `api_error` for every failed call (and
-// std::bad_alloc); the message never contains a token.
+// which must outlive it and every call in flight. Throws `api_error` for every failed call; a wait
+// cancelled by shutdown surfaces as boost::system::system_error (operation_aborted). No message ever
+// contains a token.
+//
+// Wiring (composition root):
+//   slack::http_client http{io.get_executor(), http_settings};
+//   slack::timer_sleeper sleeper{io.get_executor()};
+//   tugboat::system_clock_source clock;
+//   slack::web_api api{http, sleeper, clock, settings};   // settings.base_url = SLACK_API_URL, tokens
+//   co_spawn(io, [&]() -> awaitable<void> { auto me = co_await api.auth_test(); ... }, report_exception);
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>

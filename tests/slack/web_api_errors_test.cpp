@@ -332,3 +332,36 @@ TEST_CASE("a base URL that is not http(s) is refused at construction") {
                   std::invalid_argument);
   f.run([]() -> awaitable<void> { co_return; }());
 }
+
+TEST_CASE("after a 429 the next call of that method waits out Retry-After while other methods go at once") {
+  web_api_fixture f;
+  auto settings = f.settings();
+  settings.max_rate_limited_retries = 0;  // the first call gives up at once, leaving the pause in force
+  web_api api{f.http, f.sleeper, f.clock, settings};
+  bool limited = true;
+  f.script = [&](const recorded_request& r) {
+    if (r.path() == "/api/chat.update" && limited) {
+      limited = false;
+      auto answer = scripted_response::json(R"({"ok":false,"error":"ratelimited"})", 429);
+      answer.headers.push_back({"Retry-After", "10"});
+      return answer;
+    }
+    return ok_json(R"({"ok":true,"user":{"id":"U1"}})");
+  };
+  const auto start = f.clock.now();
+  f.run([&]() -> awaitable<void> {
+    api_params update;
+    update.add("channel", "C1").add("ts", "1.1").add("text", "x");
+    const auto e = co_await error_of(api.call("chat.update", update, call_options{}));
+    REQUIRE(e);
+    CHECK(e->code() == "ratelimited");
+    CHECK(f.clock.now() == start);
+
+    (void)co_await api.users_info(user_id{"U1"});  // another method: no wait
+    CHECK(f.clock.now() == start);
+
+    (void)co_await api.call("chat.update", update, call_options{});  // same method: waits the pause
+    CHECK(f.clock.now() - start == std::chrono::seconds{10});
+  }());
+  CHECK(f.server.requests().size() == 3);
+}
