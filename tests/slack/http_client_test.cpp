@@ -206,3 +206,29 @@ TEST_CASE("a request that outlives its timeout fails as timed out, and a slow an
     CHECK(http.idle_connections() == 0);
   }());
 }
+
+TEST_CASE("a TLS handshake the server never answers times out while connecting, before anything was sent") {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent{io, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  boost::asio::ip::tcp::socket held{io};  // accepted and then ignored: no ServerHello ever comes
+  silent.async_accept(held, [](boost::system::error_code) {});
+  http_client_settings settings;
+  settings.connect_timeout = 100ms;
+  http_client http{io.get_executor(), settings};
+  run_test(
+      io,
+      [&]() -> awaitable<void> {
+        http_request r;
+        r.url = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/api/auth.test";
+        const auto e = co_await http_error_of(http.request(r));
+        REQUIRE(e);
+        CHECK(e->stage() == http_stage::connecting);
+        CHECK(e->timed_out());
+        CHECK_FALSE(e->may_have_reached_server());
+      }(),
+      [&] {
+        boost::system::error_code ec;
+        silent.close(ec);
+        held.close(ec);
+      });
+}
