@@ -78,7 +78,7 @@ std::optional<url_parts> parse_url(std::string_view url) {
 }
 
 std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kHex = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size());
   for (const char ch : s) {
