@@ -366,3 +366,45 @@ TEST_CASE("after a 429 the next call of that method waits out Retry-After while 
   }());
   CHECK(f.server.requests().size() == 3);
 }
+
+TEST_CASE("with the real timer sleeper and clock, retries wait on an asio timer") {
+  web_api_fixture f;
+  int calls = 0;
+  f.script = [&](const recorded_request&) {
+    if (++calls <= 2) return scripted_response::json("busy", 503);
+    return ok_json(R"({"ok":true,"user":{"id":"U1"}})");
+  };
+  timer_sleeper real_sleeper{f.io.get_executor()};
+  system_clock_source real_clock;
+  auto settings = f.settings();
+  settings.retry_backoff = {std::chrono::milliseconds{20}, std::chrono::milliseconds{20}, jitter::none};
+  web_api api{f.http, real_sleeper, real_clock, settings};
+  const auto started = std::chrono::steady_clock::now();
+  f.run([&]() -> awaitable<void> { (void)co_await api.users_info(user_id{"U1"}); }());
+  CHECK(calls == 3);
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds{40});
+}
+
+TEST_CASE("Slack's error codes are classified as transient, permanent or fatal") {
+  for (const char* code : {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                           "request_timeout", "timeout", "connection_failed", "http_503"})
+    CHECK(classify_error(code) == error_class::transient);
+  for (const char* code : {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "missing_scope",
+                           "not_allowed_token_type"})
+    CHECK(classify_error(code) == error_class::fatal);
+  for (const char* code :
+       {"channel_not_found", "not_in_channel", "invalid_blocks", "msg_too_long", "http_404", ""})
+    CHECK(classify_error(code) == error_class::permanent);
+}
+
+TEST_CASE("reads go as GET, and only posts are treated as unsafe to resend") {
+  for (const char* m : {"users.info", "users.lookupByEmail", "conversations.replies"}) CHECK(uses_get(m));
+  for (const char* m :
+       {"chat.postMessage", "chat.update", "auth.test", "apps.connections.open", "reactions.add"})
+    CHECK_FALSE(uses_get(m));
+  for (const char* m :
+       {"users.info", "chat.update", "reactions.add", "conversations.open", "apps.connections.open"})
+    CHECK(is_idempotent(m));
+  for (const char* m : {"chat.postMessage", "chat.postEphemeral", "some.newMethod"})
+    CHECK_FALSE(is_idempotent(m));
+}
