@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/text.hpp"
+#include "slack/tls.hpp"
 #include "slack/url.hpp"
 
 namespace tugboat::slack {
@@ -55,12 +56,6 @@ std::string_view stage_name(http_stage stage) {
       return "waiting for";
   }
   return "talking to";
-}
-
-bool is_ip_literal(const std::string& host) {
-  error_code ec;
-  (void)asio::ip::make_address(host, ec);
-  return !ec;
 }
 
 bool is_timeout(const error_code& ec) {
@@ -124,15 +119,7 @@ struct http_client::impl {
   ssl::context& tls() {
     // Built on first use: plain-HTTP users (the emulator) never pay for loading the CA store, and
     // SSL_CERT_FILE is read when the first TLS connection is made.
-    if (!tls_context) {
-      ssl::context context{ssl::context::tls_client};
-      context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-      context.set_default_verify_paths();
-      if (!settings.extra_ca_file.empty()) context.load_verify_file(settings.extra_ca_file);
-      context.set_verify_mode(ssl::verify_peer);
-      tls_context.emplace(std::move(context));
-    }
+    if (!tls_context) tls_context.emplace(make_tls_client_context(settings.extra_ca_file));
     return *tls_context;
   }
 
@@ -203,12 +190,7 @@ struct http_client::impl {
     stream.socket().set_option(tcp::no_delay(true), ec);
 
     if (c->tls) {
-      if (!is_ip_literal(u.host)) {
-        // SNI. (SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.)
-        SSL_ctrl(c->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(u.host.c_str()));
-      }
-      c->tls->set_verify_callback(ssl::host_name_verification(u.host));
+      prepare_tls_client(*c->tls, u.host);
       co_await c->tls->async_handshake(ssl::stream_base::client,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
