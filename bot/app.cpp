@@ -11,6 +11,7 @@
 #include "slack/api_error.hpp"
 #include "slack/http_client.hpp"
 #include "slack/sleeper.hpp"
+#include "slack/tls.hpp"
 #include "slack/web_api.hpp"
 #include "store/database.hpp"
 #include "workflows/engine/engine.hpp"
@@ -25,15 +26,6 @@ namespace {
 namespace asio = boost::asio;
 constexpr std::string_view kLog = "app";
 
-asio::ssl::context make_tls_context(const std::string& extra_ca_file) {
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  tls.set_default_verify_paths();  // honours SSL_CERT_FILE / SSL_CERT_DIR
-  if (!extra_ca_file.empty()) tls.load_verify_file(extra_ca_file);
-  tls.set_verify_mode(asio::ssl::verify_peer);
-  return tls;
-}
 
 }  // namespace
 
@@ -41,7 +33,7 @@ struct app::parts {
   parts(asio::io_context& io, const app_options& o)
       : db({o.cfg.store.path}),
         inbox(db),
-        tls(make_tls_context(o.extra_ca_file)),
+        tls(slack::make_tls_client_context(o.extra_ca_file)),
         sleeper(io.get_executor()),
         http(io.get_executor(), {.connect_timeout = std::chrono::seconds{10},
                                  .request_timeout = std::chrono::seconds{30},

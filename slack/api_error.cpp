@@ -1,19 +1,30 @@
 #include "slack/api_error.hpp"
 
-#include "core/log.hpp"
-
 #include <array>
 #include <utility>
+
+#include "core/log.hpp"
 
 namespace tugboat::slack {
 namespace {
 
 // Credentials or app configuration: retrying cannot help, a human must act.
-constexpr std::array<std::string_view, 16> kFatal{
-    "invalid_auth",      "not_authed",         "account_inactive",      "token_revoked",
-    "token_expired",     "no_permission",      "not_allowed_token_type", "missing_scope",
-    "team_disabled",     "user_removed_from_team", "team_access_not_granted", "ekm_access_denied",
-    "org_login_required", "two_factor_setup_required", "access_denied", "invalid_token"};
+constexpr std::array<std::string_view, 16> kFatal{"invalid_auth",
+                                                  "not_authed",
+                                                  "account_inactive",
+                                                  "token_revoked",
+                                                  "token_expired",
+                                                  "no_permission",
+                                                  "not_allowed_token_type",
+                                                  "missing_scope",
+                                                  "team_disabled",
+                                                  "user_removed_from_team",
+                                                  "team_access_not_granted",
+                                                  "ekm_access_denied",
+                                                  "org_login_required",
+                                                  "two_factor_setup_required",
+                                                  "access_denied",
+                                                  "invalid_token"};
 
 // Slack (or the path to it) had a problem; the same request may work later.
 constexpr std::array<std::string_view, 10> kTransient{
@@ -34,9 +45,12 @@ std::string describe(const api_error_details& d) {
 
 std::string_view to_string(error_class c) {
   switch (c) {
-    case error_class::transient: return "transient";
-    case error_class::permanent: return "permanent";
-    case error_class::fatal: return "fatal";
+    case error_class::transient:
+      return "transient";
+    case error_class::permanent:
+      return "permanent";
+    case error_class::fatal:
+      return "fatal";
   }
   return "permanent";
 }

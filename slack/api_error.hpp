@@ -31,10 +31,10 @@ struct api_error_details {
   std::string code;
   error_class klass = error_class::permanent;
   bool may_have_been_delivered = false;
-  int http_status = 0;     // 0 when no HTTP answer arrived
-  std::string needed;      // missing_scope: the scope(s) the method needs
-  std::string provided;    // missing_scope: the scopes the token has
-  std::string detail;      // transport detail (host, port, what failed); never a token
+  int http_status = 0;   // 0 when no HTTP answer arrived
+  std::string needed;    // missing_scope: the scope(s) the method needs
+  std::string provided;  // missing_scope: the scopes the token has
+  std::string detail;    // transport detail (host, port, what failed); never a token
 };
 
 class api_error : public std::runtime_error {

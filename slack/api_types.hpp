@@ -2,8 +2,6 @@
 // Plain data for the Web API client: the parameters of a call (`api_params`), the raw result of the
 // choke point (`api_result`) and the decoded results of the typed wrappers. No JSON library here; the
 // encoding and decoding live in web_api.cpp / web_api_methods.cpp. Plain values, any thread.
-#include "slack/ids.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +9,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "slack/ids.hpp"
 
 namespace tugboat::slack {
 
@@ -31,7 +31,9 @@ class api_params {
   api_params& add(std::string key, bool v) { return put(std::move(key), value{v}); }
   api_params& add(std::string key, std::int64_t v) { return put(std::move(key), value{v}); }
   api_params& add(std::string key, int v) { return put(std::move(key), value{std::int64_t{v}}); }
-  api_params& add_json(std::string key, std::string json) { return put(std::move(key), value{raw_json{std::move(json)}}); }
+  api_params& add_json(std::string key, std::string json) {
+    return put(std::move(key), value{raw_json{std::move(json)}});
+  }
 
   const std::vector<std::pair<std::string, value>>& entries() const { return entries_; }
   // The string value of `key`, if present and a string.
@@ -77,17 +79,9 @@ struct thread_message {
   user_id user;
   bot_id bot;
   std::string text;
-  std::string metadata_event_type;                               // empty if the message has no metadata
-  std::string metadata_payload_json;                             // event_payload as JSON ("" if none)
+  std::string metadata_event_type;                                    // empty if the message has no metadata
+  std::string metadata_payload_json;                                  // event_payload as JSON ("" if none)
   std::vector<std::pair<std::string, std::string>> metadata_payload;  // its string-valued entries
-};
-
-struct replies_query {
-  channel_id channel;
-  message_ts ts;  // the thread's parent
-  std::string cursor;
-  int limit = 200;
-  bool include_all_metadata = true;
 };
 
 struct replies_page {

@@ -1,13 +1,12 @@
 #include "slack/blocks.hpp"
 
-#include "core/text.hpp"
-
+#include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include "core/text.hpp"
 
 namespace tugboat::slack {
 namespace {
@@ -16,7 +15,9 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026
 
-bool is_continuation(unsigned char c) { return (c & 0xC0U) == 0x80U; }
+bool is_continuation(unsigned char c) {
+  return (c & 0xC0U) == 0x80U;
+}
 
 // Byte offset just past the first `n` code points of `s` (s.size() if it has fewer).
 std::size_t offset_of_char(std::string_view s, std::size_t n) {
@@ -164,7 +165,9 @@ void put_metadata(json_writer& w, const message_metadata& m) {
   w.EndObject();
 }
 
-std::string finish(const rapidjson::StringBuffer& buffer) { return {buffer.GetString(), buffer.GetSize()}; }
+std::string finish(const rapidjson::StringBuffer& buffer) {
+  return {buffer.GetString(), buffer.GetSize()};
+}
 
 }  // namespace
 

@@ -9,8 +9,6 @@
 // Limits count Unicode code points; truncation never splits a UTF-8 sequence.
 //
 // Pure functions, any thread; encoding throws only std::bad_alloc.
-#include "slack/ids.hpp"
-
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -18,6 +16,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "slack/ids.hpp"
 
 namespace tugboat::slack {
 

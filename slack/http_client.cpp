@@ -1,7 +1,6 @@
 #include "slack/http_client.hpp"
 
-#include "core/text.hpp"
-#include "slack/url.hpp"
+#include <fmt/format.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,11 +11,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <fmt/format.h>
-
 #include <map>
 #include <utility>
+
+#include "core/text.hpp"
+#include "slack/tls.hpp"
+#include "slack/url.hpp"
 
 namespace tugboat::slack {
 namespace {
@@ -48,20 +48,19 @@ struct exchange_result {
 
 std::string_view stage_name(http_stage stage) {
   switch (stage) {
-    case http_stage::connecting: return "connecting to";
-    case http_stage::sending: return "sending to";
-    case http_stage::receiving: return "waiting for";
+    case http_stage::connecting:
+      return "connecting to";
+    case http_stage::sending:
+      return "sending to";
+    case http_stage::receiving:
+      return "waiting for";
   }
   return "talking to";
 }
 
-bool is_ip_literal(const std::string& host) {
-  error_code ec;
-  (void)asio::ip::make_address(host, ec);
-  return !ec;
+bool is_timeout(const error_code& ec) {
+  return ec == beast::error::timeout;
 }
-
-bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
 // An idle keep-alive connection is healthy only if nothing is readable: a FIN (server closed it), a TLS
 // close_notify or an unsolicited error page all mean it must not carry another request.
@@ -81,7 +80,8 @@ bool looks_alive(connection& c) {
 
 template <typename Stream>
 asio::awaitable<exchange_result> exchange(Stream& stream, beast::flat_buffer& buffer,
-                                          const http::request<http::string_body>& message, std::size_t limit) {
+                                          const http::request<http::string_body>& message,
+                                          std::size_t limit) {
   exchange_result r;
   co_await http::async_write(stream, message, asio::redirect_error(asio::use_awaitable, r.ec));
   if (r.ec) co_return r;
@@ -119,19 +119,13 @@ struct http_client::impl {
   ssl::context& tls() {
     // Built on first use: plain-HTTP users (the emulator) never pay for loading the CA store, and
     // SSL_CERT_FILE is read when the first TLS connection is made.
-    if (!tls_context) {
-      ssl::context context{ssl::context::tls_client};
-      context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-      context.set_default_verify_paths();
-      if (!settings.extra_ca_file.empty()) context.load_verify_file(settings.extra_ca_file);
-      context.set_verify_mode(ssl::verify_peer);
-      tls_context.emplace(std::move(context));
-    }
+    if (!tls_context) tls_context.emplace(make_tls_client_context(settings.extra_ca_file));
     return *tls_context;
   }
 
-  static std::string pool_key(const url_parts& u) { return fmt::format("{}://{}:{}", u.scheme, u.host, u.port); }
+  static std::string pool_key(const url_parts& u) {
+    return fmt::format("{}://{}:{}", u.scheme, u.host, u.port);
+  }
 
   std::unique_ptr<connection> take_idle(const std::string& key) {
     const auto it = idle.find(key);
@@ -189,19 +183,16 @@ struct http_client::impl {
     stream.expires_at(connect_deadline);
     co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      throw http_error(http_stage::connecting, is_timeout(ec),
-                       fmt::format("connecting to {} failed: {}", where, is_timeout(ec) ? "timed out" : ec.message()));
+      throw http_error(
+          http_stage::connecting, is_timeout(ec),
+          fmt::format("connecting to {} failed: {}", where, is_timeout(ec) ? "timed out" : ec.message()));
     }
     stream.socket().set_option(tcp::no_delay(true), ec);
 
     if (c->tls) {
-      if (!is_ip_literal(u.host)) {
-        // SNI. (SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.)
-        SSL_ctrl(c->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(u.host.c_str()));
-      }
-      c->tls->set_verify_callback(ssl::host_name_verification(u.host));
-      co_await c->tls->async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+      prepare_tls_client(*c->tls, u.host);
+      co_await c->tls->async_handshake(ssl::stream_base::client,
+                                       asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         throw http_error(http_stage::connecting, is_timeout(ec),
                          fmt::format("TLS handshake with {} failed: {}", where,
@@ -221,7 +212,9 @@ http_client::http_client(boost::asio::any_io_executor executor, http_client_sett
 
 http_client::~http_client() = default;
 
-void http_client::close_idle() { impl_->idle.clear(); }
+void http_client::close_idle() {
+  impl_->idle.clear();
+}
 
 std::size_t http_client::idle_connections() const {
   std::size_t n = 0;
@@ -229,7 +222,9 @@ std::size_t http_client::idle_connections() const {
   return n;
 }
 
-const http_client_stats& http_client::stats() const { return impl_->stats; }
+const http_client_stats& http_client::stats() const {
+  return impl_->stats;
+}
 
 boost::asio::awaitable<http_response> http_client::request(http_request req) {
   auto& self = *impl_;
@@ -270,7 +265,8 @@ boost::asio::awaitable<http_response> http_client::request(http_request req) {
       r = co_await exchange(*c->plain, c->buffer, message, self.settings.max_response_bytes);
     }
     if (!r.ec) {
-      if (r.keep_alive) self.put_idle(key, std::move(c));
+      // Bytes beyond the answer would be read as the start of the next one: such a connection is not reused.
+      if (r.keep_alive && c->buffer.size() == 0) self.put_idle(key, std::move(c));
       co_return std::move(r.response);
     }
     // A kept-alive connection the server closed between our liveness check and the write: the server

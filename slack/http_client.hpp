@@ -16,10 +16,10 @@
 // Threading and ownership: one object per io_context, used only from that context's thread. The client
 // must outlive every request it is running. `request` throws `http_error` for transport failures (its
 // `stage` tells whether the request may have reached the server) and std::invalid_argument for a URL
-// that is not absolute http/https. Errors name host and port, never headers or bodies (tokens live there).
+// that is not absolute http/https (boost::system::system_error if `extra_ca_file` cannot be loaded). Errors
+// name host and port, never headers or bodies (tokens live there).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -44,7 +44,9 @@ std::string channel_key(std::string_view method, std::string_view channel) {
   return key;
 }
 
-bool has_channel_bucket(const rate_route& route) { return route.method == kPostMessage && !route.channel.empty(); }
+bool has_channel_bucket(const rate_route& route) {
+  return route.method == kPostMessage && !route.channel.empty();
+}
 
 }  // namespace
 
@@ -58,11 +60,16 @@ rate_tier rate_limiter::tier_of(std::string_view method) {
 
 const bucket_spec& rate_limiter::spec_of(std::string_view method) const {
   switch (tier_of(method)) {
-    case rate_tier::tier1: return limits_.tier1;
-    case rate_tier::tier2: return limits_.tier2;
-    case rate_tier::tier3: return limits_.tier3;
-    case rate_tier::tier4: return limits_.tier4;
-    case rate_tier::post_message: return limits_.post_workspace;
+    case rate_tier::tier1:
+      return limits_.tier1;
+    case rate_tier::tier2:
+      return limits_.tier2;
+    case rate_tier::tier3:
+      return limits_.tier3;
+    case rate_tier::tier4:
+      return limits_.tier4;
+    case rate_tier::post_message:
+      return limits_.post_workspace;
   }
   return limits_.tier2;
 }
@@ -91,7 +98,8 @@ rate_limiter::bucket* rate_limiter::channel_bucket(const rate_route& route) {
   if (!has_channel_bucket(route)) return nullptr;
   auto key = channel_key(route.method, route.channel);
   auto it = buckets_.find(key);
-  if (it == buckets_.end()) it = buckets_.emplace(std::move(key), make_bucket(limits_.post_per_channel)).first;
+  if (it == buckets_.end())
+    it = buckets_.emplace(std::move(key), make_bucket(limits_.post_per_channel)).first;
   return &it->second;
 }
 

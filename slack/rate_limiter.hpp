@@ -15,13 +15,13 @@
 //
 // Thread-safety: none; owned by the Web API client on the loop thread. Nothing here throws except
 // std::bad_alloc.
-#include "core/clock.hpp"
-
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "core/clock.hpp"
 
 namespace tugboat::slack {
 
@@ -77,9 +77,9 @@ class rate_limiter {
 
  private:
   struct bucket {
-    duration interval{};     // time one request "costs"
-    duration tolerance{};    // (burst - 1) * interval
-    sys_time tat{};          // theoretical arrival time of the next request
+    duration interval{};   // time one request "costs"
+    duration tolerance{};  // (burst - 1) * interval
+    sys_time tat{};        // theoretical arrival time of the next request
     sys_time paused_until{};
   };
 

@@ -7,7 +7,6 @@
 // wait is cancelled (the io_context is shutting down).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 
 namespace tugboat::slack {

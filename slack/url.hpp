@@ -10,10 +10,10 @@
 namespace tugboat::slack {
 
 struct url_parts {
-  std::string scheme;  // lower case: "http", "https", "ws" or "wss"
-  std::string host;    // without brackets for IPv6 literals
+  std::string scheme;      // lower case: "http", "https", "ws" or "wss"
+  std::string host;        // without brackets for IPv6 literals
   std::uint16_t port = 0;  // explicit or the scheme's default (80 / 443)
-  std::string target;  // path and query, at least "/"; never the fragment
+  std::string target;      // path and query, at least "/"; never the fragment
 
   bool tls() const { return scheme == "https" || scheme == "wss"; }
   // "host" or "host:port" as the Host header wants it (default ports omitted, IPv6 bracketed).

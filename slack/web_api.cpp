@@ -1,30 +1,29 @@
 #include "slack/web_api.hpp"
 
-#include "core/log.hpp"
-#include "core/text.hpp"
-#include "slack/url.hpp"
-
+#include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <fmt/format.h>
 
 #include <array>
 #include <charconv>
 #include <random>
 #include <utility>
 
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "slack/url.hpp"
+
 namespace tugboat::slack {
 namespace {
 
 constexpr std::string_view kComponent = "slack.web";
-constexpr std::array<std::string_view, 4> kGetMethods{"users.info", "users.lookupByEmail", "conversations.replies",
-                                                       "conversations.history"};
+constexpr std::array<std::string_view, 4> kGetMethods{"users.info", "users.lookupByEmail",
+                                                      "conversations.replies", "conversations.history"};
 // POST methods that can be sent twice without a visible effect. Posts are deliberately absent.
-constexpr std::array<std::string_view, 6> kIdempotentPosts{"auth.test",          "apps.connections.open",
-                                                           "chat.update",        "conversations.open",
-                                                           "reactions.add",      "views.publish"};
+constexpr std::array<std::string_view, 6> kIdempotentPosts{"auth.test",     "apps.connections.open",
+                                                           "chat.update",   "conversations.open",
+                                                           "reactions.add", "views.publish"};
 
 // What the choke point needs from any answer; the typed wrappers decode the rest.
 struct envelope {
@@ -55,7 +54,8 @@ envelope parse_envelope(const std::string& body) {
   e.needed = string_member(doc, "needed");
   e.provided = string_member(doc, "provided");
   // `warning` is a comma-separated list; response_metadata.warnings an array.
-  for (auto w : text::split_words(string_member(doc, "warning"))) {
+  const auto warning = string_member(doc, "warning");
+  for (auto w : text::split_words(warning)) {
     while (!w.empty() && w.back() == ',') w.remove_suffix(1);
     if (!w.empty()) e.warnings.emplace_back(w);
   }
@@ -66,7 +66,8 @@ envelope parse_envelope(const std::string& body) {
       for (const auto& w : warnings->value.GetArray()) {
         if (!w.IsString()) continue;
         std::string text{w.GetString(), w.GetStringLength()};
-        if (std::find(e.warnings.begin(), e.warnings.end(), text) == e.warnings.end()) e.warnings.push_back(std::move(text));
+        if (std::find(e.warnings.begin(), e.warnings.end(), text) == e.warnings.end())
+          e.warnings.push_back(std::move(text));
       }
     }
   }
@@ -132,7 +133,9 @@ std::optional<std::chrono::seconds> parse_retry_after(const http_response& respo
   return std::chrono::seconds{seconds};
 }
 
-double to_seconds(sleeper::duration d) { return std::chrono::duration<double>(d).count(); }
+double to_seconds(sleeper::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 
@@ -141,11 +144,16 @@ bool uses_get(std::string_view method) {
 }
 
 bool is_idempotent(std::string_view method) {
-  return uses_get(method) || std::find(kIdempotentPosts.begin(), kIdempotentPosts.end(), method) != kIdempotentPosts.end();
+  return uses_get(method) ||
+         std::find(kIdempotentPosts.begin(), kIdempotentPosts.end(), method) != kIdempotentPosts.end();
 }
 
 web_api::web_api(http_client& http, sleeper& sleeper, const clock& clock, web_api_settings settings)
-    : http_(http), sleeper_(sleeper), clock_(clock), settings_(std::move(settings)), limiter_(settings_.limits) {
+    : http_(http),
+      sleeper_(sleeper),
+      clock_(clock),
+      settings_(std::move(settings)),
+      limiter_(settings_.limits) {
   const auto base = parse_url(settings_.base_url);
   if (!base || (base->scheme != "http" && base->scheme != "https"))
     throw std::invalid_argument("web_api: SLACK_API_URL must be an absolute http(s) URL");
@@ -182,14 +190,17 @@ boost::asio::awaitable<void> web_api::wait_turn(const std::string& method, const
 boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, api_params params,
                                                  call_options options) {
   const std::string method{method_name};
-  const auto kind = options.token.value_or(method == "apps.connections.open" ? token_kind::app : token_kind::bot);
+  const auto kind =
+      options.token.value_or(method == "apps.connections.open" ? token_kind::app : token_kind::bot);
   const std::string& token = kind == token_kind::app ? settings_.app_token : settings_.bot_token;
   const auto fail = [&](std::string code, error_class klass, bool delivered, int status, std::string detail) {
-    return api_error{api_error_details{method, std::move(code), klass, delivered, status, {}, {}, std::move(detail)}};
+    return api_error{
+        api_error_details{method, std::move(code), klass, delivered, status, {}, {}, std::move(detail)}};
   };
   if (!header_safe(token)) {
     throw fail("not_authed", error_class::fatal, false, 0,
-               kind == token_kind::app ? "no usable app token (SLACK_APP_TOKEN)" : "no usable bot token (SLACK_BOT_TOKEN)");
+               kind == token_kind::app ? "no usable app token (SLACK_APP_TOKEN)"
+                                       : "no usable bot token (SLACK_BOT_TOKEN)");
   }
 
   const bool get = uses_get(method);
@@ -206,7 +217,7 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
     request.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
     request.body = json_body(params);
   }
-  request.timeout = options.timeout;
+  request.timeout = options.timeout.count() > 0 ? options.timeout : settings_.request_timeout;
   request.replayable = idempotent;
 
   backoff retry_backoff{settings_.retry_backoff, next_seed()};
@@ -216,8 +227,8 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
   const auto retry_or_throw = [&](api_error error) -> sleeper::duration {
     if (++failures >= settings_.max_attempts) throw error;
     const auto wait = retry_backoff.next();
-    log::warn(kComponent, "{} failed ({}), attempt {}/{}; retrying in {:.3f}s", method, error.code(), failures,
-              settings_.max_attempts, to_seconds(wait));
+    log::warn(kComponent, "{} failed ({}), attempt {}/{}; retrying in {:.3f}s", method, error.code(),
+              failures, settings_.max_attempts, to_seconds(wait));
     return wait;
   };
 
@@ -245,14 +256,16 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
 
     const int status = answer->status;
     const auto env = parse_envelope(answer->body);
-    if (status == 429 || (env.valid && !env.ok && (env.error == "ratelimited" || env.error == "rate_limited"))) {
+    if (status == 429 ||
+        (env.valid && !env.ok && (env.error == "ratelimited" || env.error == "rate_limited"))) {
       const auto retry_after = parse_retry_after(*answer).value_or(settings_.default_retry_after);
       limiter_.pause(method, retry_after, clock_.now());
       if (++rate_limited > settings_.max_rate_limited_retries || retry_after > settings_.max_retry_after) {
         throw fail("ratelimited", error_class::transient, false, status,
                    fmt::format("Retry-After {}s", retry_after.count()));
       }
-      log::warn(kComponent, "{} rate limited (HTTP {}); pausing it for {}s", method, status, retry_after.count());
+      log::warn(kComponent, "{} rate limited (HTTP {}); pausing it for {}s", method, status,
+                retry_after.count());
       continue;
     }
     if (status >= 500 || status == 408) {
@@ -263,8 +276,10 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
       continue;
     }
     if (!env.valid) {
-      if (status != 200) throw fail(fmt::format("http_{}", status), error_class::permanent, false, status, {});
-      if (!idempotent) throw fail("invalid_response", error_class::transient, true, status, "the answer is not Slack JSON");
+      if (status != 200)
+        throw fail(fmt::format("http_{}", status), error_class::permanent, false, status, {});
+      if (!idempotent)
+        throw fail("invalid_response", error_class::transient, true, status, "the answer is not Slack JSON");
       const auto wait = retry_or_throw(
           fail("invalid_response", error_class::transient, false, status, "the answer is not Slack JSON"));
       co_await sleeper_.sleep(wait);
@@ -289,7 +304,8 @@ boost::asio::awaitable<api_result> web_api::call(std::string_view method_name, a
       co_await sleeper_.sleep(wait);
       continue;
     }
-    throw api_error{api_error_details{method, code, klass, maybe_done && !idempotent, status, env.needed, env.provided, {}}};
+    throw api_error{api_error_details{
+        method, code, klass, maybe_done && !idempotent, status, env.needed, env.provided, {}}};
   }
 }
 

@@ -3,15 +3,15 @@
 // cannot do without a value (a posted message's ts, a DM's channel id, the socket URL): then the answer
 // is an `invalid_response` api_error.
 //
-// GCC 12 mishandles temporaries with destructors inside a co_await expression (double destruction), so
-// arguments are built in named locals first, and co_await never appears inside `?:`.
-#include "slack/web_api.hpp"
-
-#include "core/text.hpp"
-
+// GCC 12 destroys twice (a) a braced aggregate passed by value to a coroutine inside a co_await
+// expression and (b) the result of a co_await inside `?:`. Arguments are therefore built in named
+// locals first, and co_await never appears inside `?:`.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include "core/text.hpp"
+#include "slack/web_api.hpp"
 
 namespace tugboat::slack {
 namespace {
@@ -54,8 +54,8 @@ std::string to_json(const rapidjson::Value& v) {
 }
 
 api_error invalid_response(std::string method, std::string what) {
-  return api_error{api_error_details{std::move(method), "invalid_response", error_class::transient, false, 200, {}, {},
-                                     std::move(what)}};
+  return api_error{api_error_details{
+      std::move(method), "invalid_response", error_class::transient, false, 200, {}, {}, std::move(what)}};
 }
 
 std::string required_string(const rapidjson::Value& object, const char* key, const char* method) {
@@ -93,7 +93,9 @@ thread_message decode_message(const rapidjson::Value& m) {
       out.metadata_payload_json = to_json(*payload);
       for (const auto& entry : payload->GetObject()) {
         std::string key{entry.name.GetString(), entry.name.GetStringLength()};
-        if (entry.value.IsString()) out.metadata_payload.emplace_back(std::move(key), std::string{entry.value.GetString(), entry.value.GetStringLength()});
+        if (entry.value.IsString())
+          out.metadata_payload.emplace_back(
+              std::move(key), std::string{entry.value.GetString(), entry.value.GetStringLength()});
       }
     }
   }
@@ -160,7 +162,8 @@ awaitable<posted_message> web_api::post_message(const outgoing_message& message)
                            message_ts{required_string(doc, "ts", "chat.postMessage")}};
 }
 
-awaitable<void> web_api::update_message(const channel_id& channel, const message_ts& ts, const outgoing_message& message) {
+awaitable<void> web_api::update_message(const channel_id& channel, const message_ts& ts,
+                                        const outgoing_message& message) {
   api_params params;
   params.add("channel", channel.str()).add("ts", ts.str());
   add_message_fields(params, message, true);
@@ -187,12 +190,14 @@ awaitable<channel_id> web_api::conversations_open(const user_id& user) {
   co_return channel_id{required_string(*channel, "id", "conversations.open")};
 }
 
-awaitable<replies_page> web_api::conversations_replies(replies_query query) {
+awaitable<replies_page> web_api::conversations_replies(const channel_id& channel, const message_ts& thread_ts,
+                                                       std::string cursor, int limit,
+                                                       bool include_all_metadata) {
   api_params params;
-  params.add("channel", query.channel.str()).add("ts", query.ts.str());
-  if (!query.cursor.empty()) params.add("cursor", query.cursor);
-  if (query.limit > 0) params.add("limit", query.limit);
-  if (query.include_all_metadata) params.add("include_all_metadata", true);
+  params.add("channel", channel.str()).add("ts", thread_ts.str());
+  if (!cursor.empty()) params.add("cursor", std::move(cursor));
+  if (limit > 0) params.add("limit", limit);
+  if (include_all_metadata) params.add("include_all_metadata", true);
   auto result = co_await call("conversations.replies", std::move(params), call_options{});
   const auto doc = parse(result.body);
   replies_page page;
@@ -200,7 +205,8 @@ awaitable<replies_page> web_api::conversations_replies(replies_query query) {
     for (const auto& m : messages->GetArray())
       if (m.IsObject()) page.messages.push_back(decode_message(m));
   }
-  if (const auto* meta = member(doc, "response_metadata")) page.next_cursor = get_string(*meta, "next_cursor");
+  if (const auto* meta = member(doc, "response_metadata"))
+    page.next_cursor = get_string(*meta, "next_cursor");
   co_return page;
 }
 

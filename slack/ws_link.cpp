@@ -12,6 +12,7 @@
 #include <deque>
 
 #include "core/log.hpp"
+#include "slack/tls.hpp"
 
 namespace tugboat::slack {
 namespace {
@@ -38,14 +39,8 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     tcp_layer.socket().set_option(tcp::no_delay(true));
     if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
       auto& tls = ws_.next_layer();
-      // SNI (SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to).
-      if (SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                   const_cast<char*>(url_.host.c_str())) != 1) {
-        throw boost::system::system_error(
-            beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
-      }
       tls.set_verify_mode(asio::ssl::verify_peer);
-      tls.set_verify_callback(asio::ssl::host_name_verification(url_.host));
+      prepare_tls_client(tls, url_.host);  // SNI and host-name checks, the same as the Web API's
       co_await tls.async_handshake(asio::ssl::stream_base::client, use_awaitable);
     }
     tcp_layer.expires_never();

@@ -16,7 +16,9 @@ rapidjson::Document parse(const std::string& json) {
   return doc;
 }
 
-std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+std::string str(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
 
 std::size_t code_points(const std::string& s) {
   std::size_t n = 0;
@@ -32,11 +34,13 @@ const std::string kEllipsis = "\xE2\x80\xA6";
 TEST_CASE("each block kind encodes to Slack's Block Kit shape") {
   std::vector<block> blocks{
       header_block{"Release 1.4.0", ""},
-      section_block{"*3* failures need an owner", button{"Take it", "take", "item-7", button_style::primary}, "s1"},
+      section_block{"*3* failures need an owner", button{"Take it", "take", "item-7", button_style::primary},
+                    "s1"},
       divider_block{},
       context_block{{"owner: <@U1>", "since 2h"}, ""},
       actions_block{{button{"Approve", "approve", "run-1", button_style::primary},
-                     button{"Cancel", "cancel", "", button_style::danger}, button{"Later", "later", "x", button_style::plain}},
+                     button{"Cancel", "cancel", "", button_style::danger},
+                     button{"Later", "later", "x", button_style::plain}},
                     "act"},
   };
   const auto doc = parse(blocks_json(blocks));
@@ -78,9 +82,9 @@ TEST_CASE("text over Slack's limits is cut with an ellipsis, counting characters
   const std::string long_ascii(3500, 'a');
   std::string long_accented;
   for (int i = 0; i < 3200; ++i) long_accented += "\xC3\xA9";  // é
-  const auto doc = parse(blocks_json({section_block{long_ascii, button{std::string(80, 'b'), "a", std::string(2100, 'v'), {}}, ""},
-                                      section_block{long_accented, std::nullopt, ""},
-                                      header_block{std::string(200, 'h'), ""}}));
+  const auto doc = parse(blocks_json(
+      {section_block{long_ascii, button{std::string(80, 'b'), "a", std::string(2100, 'v'), {}}, ""},
+       section_block{long_accented, std::nullopt, ""}, header_block{std::string(200, 'h'), ""}}));
   const auto section_text = str(doc[0]["text"]["text"]);
   CHECK(code_points(section_text) == 3000);
   CHECK(section_text.ends_with(kEllipsis));
@@ -102,7 +106,8 @@ TEST_CASE("text within the limits is left alone") {
 
 TEST_CASE("a message with more than fifty blocks keeps forty-nine and says how many were left out") {
   std::vector<block> blocks;
-  for (int i = 0; i < 60; ++i) blocks.emplace_back(section_block{"item " + std::to_string(i), std::nullopt, ""});
+  for (int i = 0; i < 60; ++i)
+    blocks.emplace_back(section_block{"item " + std::to_string(i), std::nullopt, ""});
   const auto doc = parse(blocks_json(blocks));
   REQUIRE(doc.Size() == 50);
   CHECK(str(doc[48]["text"]["text"]) == "item 48");

@@ -1,12 +1,12 @@
 // The HTTPS path against a fake server with a certificate made at test time: trusted through
 // SSL_CERT_FILE (the system default paths) or an extra CA file, refused when untrusted or issued for
 // another host, and kept alive across calls.
-#include "tests/slack/web_api_fixture.hpp"
-#include "tests/support/test_certificate.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+
+#include "tests/slack/web_api_fixture.hpp"
+#include "tests/support/test_certificate.hpp"
 
 using namespace tugboat;
 using namespace tugboat::slack;
@@ -44,9 +44,13 @@ struct tls_fixture {
   http_client http;
 
   tls_fixture(const test_certificate& served, http_client_settings settings = test_http_settings())
-      : server(io, [](const recorded_request&) {
-          return ok_json(R"({"ok":true,"user_id":"UBOT","team_id":"T1","team":"Acme","url":"https://acme.slack.com/"})");
-        }, tls_identity{served.cert_pem, served.key_pem}),
+      : server(
+            io,
+            [](const recorded_request&) {
+              return ok_json(
+                  R"({"ok":true,"user_id":"UBOT","team_id":"T1","team":"Acme","url":"https://acme.slack.com/"})");
+            },
+            tls_identity{served.cert_pem, served.key_pem}),
         http(io.get_executor(), std::move(settings)) {}
 
   web_api api_for(const std::string& host) {

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 namespace {
 rate_limits small_limits() {
   rate_limits l;
-  l.tier3 = {60, 3};             // 1/s after a burst of 3
+  l.tier3 = {60, 3};  // 1/s after a burst of 3
   l.tier4 = {120, 2};
   l.post_per_channel = {60, 2};  // 1/s per channel, burst 2
   l.post_workspace = {600, 5};   // 10/s across channels, burst 5
@@ -106,7 +106,9 @@ TEST_CASE("known methods have their documented tiers and unknown ones the cautio
   CHECK(rate_limiter::tier_of("some.newMethod") == rate_tier::tier2);
 }
 
-TEST_CASE("the default Tier 1 lets a start with two sockets and a refresh through, then holds to about one a minute") {
+TEST_CASE(
+    "the default Tier 1 lets a start with two sockets and a refresh through, then holds to about one a "
+    "minute") {
   rate_limiter limiter;
   const rate_route route{"apps.connections.open", ""};
   for (int i = 0; i < 4; ++i) CHECK(limiter.reserve_method(route.method, t0) == 0s);
@@ -115,7 +117,8 @@ TEST_CASE("the default Tier 1 lets a start with two sockets and a refresh throug
 
 TEST_CASE("idle per-channel buckets are forgotten so memory does not grow with every channel") {
   rate_limiter limiter{small_limits()};
-  for (int i = 0; i < 400; ++i) (void)limiter.reserve_channel({"chat.postMessage", "C" + std::to_string(i)}, t0 + 10s);
+  for (int i = 0; i < 400; ++i)
+    (void)limiter.reserve_channel({"chat.postMessage", "C" + std::to_string(i)}, t0 + 10s);
   const auto before = limiter.bucket_count();
   CHECK(before > 256);
   (void)limiter.reserve_channel({"chat.postMessage", "Cnew"}, t0 + 1h);

@@ -49,9 +49,9 @@ TEST_CASE("IPv6 literals are unbracketed in host and bracketed in the Host heade
 }
 
 TEST_CASE("malformed or unsupported URLs are refused") {
-  for (const char* bad : {"", "slack.com/api", "ftp://slack.com/", "https://", "https://:443/", "https://host:0/",
-                          "https://host:65536/", "https://host:12x/", "https://user@host/", "http://[::1/",
-                          "http://host/a b", "https://host:/"}) {
+  for (const char* bad : {"", "slack.com/api", "ftp://slack.com/", "https://", "https://:443/",
+                          "https://host:0/", "https://host:65536/", "https://host:12x/", "https://user@host/",
+                          "http://[::1/", "http://host/a b", "https://host:/"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_url(bad));
   }

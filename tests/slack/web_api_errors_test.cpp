@@ -1,10 +1,11 @@
 // How the Web API choke point fails and retries: typed errors, 429 Retry-After, 5xx and timeouts for
 // reads, no blind resend of posts, and no token in any error or log line.
-#include "tests/slack/web_api_fixture.hpp"
-#include "core/log.hpp"
+#include <doctest/doctest.h>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <doctest/doctest.h>
+
+#include "core/log.hpp"
+#include "tests/slack/web_api_fixture.hpp"
 
 using namespace tugboat;
 using namespace tugboat::slack;
@@ -50,7 +51,8 @@ TEST_CASE("ok:false becomes an api_error naming the method and Slack's error cod
 TEST_CASE("missing_scope is fatal and says which scope is needed and which the token has") {
   web_api_fixture f;
   f.script = [](const recorded_request&) {
-    return ok_json(R"({"ok":false,"error":"missing_scope","needed":"users:read.email","provided":"chat:write,users:read"})");
+    return ok_json(
+        R"({"ok":false,"error":"missing_scope","needed":"users:read.email","provided":"chat:write,users:read"})");
   };
   f.run([&]() -> awaitable<void> {
     const auto e = co_await error_of(f.api.users_lookup_by_email("a@example.com"));
@@ -92,7 +94,8 @@ TEST_CASE("a 429 pauses the method for Retry-After, then the call succeeds; othe
   }());
   CHECK(posts == 2);
   CHECK(f.clock.now() - start == 7s);
-  CHECK(std::find(f.sleeper.sleeps.begin(), f.sleeper.sleeps.end(), sleeper::duration{7s}) != f.sleeper.sleeps.end());
+  CHECK(std::find(f.sleeper.sleeps.begin(), f.sleeper.sleeps.end(), sleeper::duration{7s}) !=
+        f.sleeper.sleeps.end());
 
   // While a method is paused, others go straight through.
   web_api_fixture g;
@@ -111,7 +114,9 @@ TEST_CASE("a 429 pauses the method for Retry-After, then the call succeeds; othe
 
 TEST_CASE("a 429 without a usable Retry-After waits the default, and too many 429s give up as ratelimited") {
   web_api_fixture f;
-  f.script = [](const recorded_request&) { return scripted_response::json(R"({"ok":false,"error":"ratelimited"})", 429); };
+  f.script = [](const recorded_request&) {
+    return scripted_response::json(R"({"ok":false,"error":"ratelimited"})", 429);
+  };
   const auto start = f.clock.now();
   f.run([&]() -> awaitable<void> {
     const auto e = co_await error_of(f.api.call("conversations.open", api_params{}.add("users", "U1")));
@@ -206,12 +211,13 @@ TEST_CASE("a read that times out is retried on a new connection") {
   int calls = 0;
   f.script = [&](const recorded_request&) {
     auto answer = ok_json(R"({"ok":true,"user":{"id":"U1","name":"ada"}})");
-    if (++calls == 1) answer.delay = 400ms;
+    if (++calls == 1)
+      answer.delay = 900ms;  // generous margins: the retry must fit in the timeout under ASan and load
     return answer;
   };
   f.run([&]() -> awaitable<void> {
     call_options options;
-    options.timeout = 100ms;
+    options.timeout = 300ms;
     const auto result = co_await f.api.call("users.info", api_params{}.add("user", "U1"), options);
     CHECK(result.body.find("ada") != std::string::npos);
   }());
@@ -266,10 +272,15 @@ TEST_CASE("no token appears in any error text or log line") {
     int calls = 0;
     f.script = [&](const recorded_request&) {
       switch (++calls % 4) {
-        case 0: return slack_error("invalid_auth");
-        case 1: return scripted_response::json("gateway", 502);
-        case 2: return ok_json(R"({"ok":false,"error":"missing_scope","needed":"chat:write","provided":"users:read"})");
-        default: return slack_error("internal_error");
+        case 0:
+          return slack_error("invalid_auth");
+        case 1:
+          return scripted_response::json("gateway", 502);
+        case 2:
+          return ok_json(
+              R"({"ok":false,"error":"missing_scope","needed":"chat:write","provided":"users:read"})");
+        default:
+          return slack_error("internal_error");
       }
     };
     auto dead_settings = f.settings("http://127.0.0.1:" + std::to_string(closed_port(f.io)) + "/api/");
@@ -318,6 +329,82 @@ TEST_CASE("a call without a usable token fails as not_authed before anything is 
 
 TEST_CASE("a base URL that is not http(s) is refused at construction") {
   web_api_fixture f;
-  CHECK_THROWS_AS(web_api(f.http, f.sleeper, f.clock, f.settings("ftp://slack.com/api/")), std::invalid_argument);
+  CHECK_THROWS_AS(web_api(f.http, f.sleeper, f.clock, f.settings("ftp://slack.com/api/")),
+                  std::invalid_argument);
   f.run([]() -> awaitable<void> { co_return; }());
+}
+
+TEST_CASE("after a 429 the next call of that method waits out Retry-After while other methods go at once") {
+  web_api_fixture f;
+  auto settings = f.settings();
+  settings.max_rate_limited_retries = 0;  // the first call gives up at once, leaving the pause in force
+  web_api api{f.http, f.sleeper, f.clock, settings};
+  bool limited = true;
+  f.script = [&](const recorded_request& r) {
+    if (r.path() == "/api/chat.update" && limited) {
+      limited = false;
+      auto answer = scripted_response::json(R"({"ok":false,"error":"ratelimited"})", 429);
+      answer.headers.push_back({"Retry-After", "10"});
+      return answer;
+    }
+    return ok_json(R"({"ok":true,"user":{"id":"U1"}})");
+  };
+  const auto start = f.clock.now();
+  f.run([&]() -> awaitable<void> {
+    api_params update;
+    update.add("channel", "C1").add("ts", "1.1").add("text", "x");
+    const auto e = co_await error_of(api.call("chat.update", update, call_options{}));
+    REQUIRE(e);
+    CHECK(e->code() == "ratelimited");
+    CHECK(f.clock.now() == start);
+
+    (void)co_await api.users_info(user_id{"U1"});  // another method: no wait
+    CHECK(f.clock.now() == start);
+
+    (void)co_await api.call("chat.update", update, call_options{});  // same method: waits the pause
+    CHECK(f.clock.now() - start == std::chrono::seconds{10});
+  }());
+  CHECK(f.server.requests().size() == 3);
+}
+
+TEST_CASE("with the real timer sleeper and clock, retries wait on an asio timer") {
+  web_api_fixture f;
+  int calls = 0;
+  f.script = [&](const recorded_request&) {
+    if (++calls <= 2) return scripted_response::json("busy", 503);
+    return ok_json(R"({"ok":true,"user":{"id":"U1"}})");
+  };
+  timer_sleeper real_sleeper{f.io.get_executor()};
+  system_clock_source real_clock;
+  auto settings = f.settings();
+  settings.retry_backoff = {std::chrono::milliseconds{20}, std::chrono::milliseconds{20}, jitter::none};
+  web_api api{f.http, real_sleeper, real_clock, settings};
+  const auto started = std::chrono::steady_clock::now();
+  f.run([&]() -> awaitable<void> { (void)co_await api.users_info(user_id{"U1"}); }());
+  CHECK(calls == 3);
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds{40});
+}
+
+TEST_CASE("Slack's error codes are classified as transient, permanent or fatal") {
+  for (const char* code : {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                           "request_timeout", "timeout", "connection_failed", "http_503"})
+    CHECK(classify_error(code) == error_class::transient);
+  for (const char* code : {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "missing_scope",
+                           "not_allowed_token_type"})
+    CHECK(classify_error(code) == error_class::fatal);
+  for (const char* code :
+       {"channel_not_found", "not_in_channel", "invalid_blocks", "msg_too_long", "http_404", ""})
+    CHECK(classify_error(code) == error_class::permanent);
+}
+
+TEST_CASE("reads go as GET, and only posts are treated as unsafe to resend") {
+  for (const char* m : {"users.info", "users.lookupByEmail", "conversations.replies"}) CHECK(uses_get(m));
+  for (const char* m :
+       {"chat.postMessage", "chat.update", "auth.test", "apps.connections.open", "reactions.add"})
+    CHECK_FALSE(uses_get(m));
+  for (const char* m :
+       {"users.info", "chat.update", "reactions.add", "conversations.open", "apps.connections.open"})
+    CHECK(is_idempotent(m));
+  for (const char* m : {"chat.postMessage", "chat.postEphemeral", "some.newMethod"})
+    CHECK_FALSE(is_idempotent(m));
 }

@@ -1,21 +1,22 @@
 #pragma once
 // Shared set-up for the Web API tests: a scripted server on 127.0.0.1, a real http_client on the same
 // io_context, a manual clock and a sleeper that advances it (so 429 and backoff waits take no time).
+#include <boost/asio/io_context.hpp>
+#include <optional>
+#include <string>
+
 #include "slack/web_api.hpp"
 #include "tests/support/async_test.hpp"
 #include "tests/support/fake_http_server.hpp"
-
-#include <boost/asio/io_context.hpp>
-
-#include <optional>
-#include <string>
 
 namespace tugboat::test {
 
 inline constexpr const char* kBotToken = "xoxb-1111-2222-testbottokenvalue";
 inline constexpr const char* kAppToken = "xapp-1-A111-3333-testapptokenvalue";
 
-inline scripted_response ok_json(std::string body) { return scripted_response::json(std::move(body)); }
+inline scripted_response ok_json(std::string body) {
+  return scripted_response::json(std::move(body));
+}
 inline scripted_response slack_error(const std::string& code) {
   return scripted_response::json(R"({"ok":false,"error":")" + code + R"("})");
 }

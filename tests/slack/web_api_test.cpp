@@ -1,10 +1,10 @@
 // The Web API choke point and its typed wrappers against a scripted server over real sockets:
 // tokens, encodings, decoding of Slack's answer shapes, keep-alive.
-#include "tests/slack/web_api_fixture.hpp"
-#include "core/log.hpp"
-
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
+
+#include "core/log.hpp"
+#include "tests/slack/web_api_fixture.hpp"
 
 using namespace tugboat;
 using namespace tugboat::slack;
@@ -18,15 +18,19 @@ rapidjson::Document parse(const std::string& json) {
   REQUIRE_FALSE(doc.HasParseError());
   return doc;
 }
-std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+std::string str(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
 }  // namespace
 
 TEST_CASE("every call carries the bearer token of its kind and nowhere else") {
   web_api_fixture f;
   f.script = [](const recorded_request& r) {
-    if (r.path() == "/api/apps.connections.open") return ok_json(R"({"ok":true,"url":"wss://example.test/link/?ticket=1"})");
+    if (r.path() == "/api/apps.connections.open")
+      return ok_json(R"({"ok":true,"url":"wss://example.test/link/?ticket=1"})");
     if (r.path() == "/api/users.info") return ok_json(R"({"ok":true,"user":{"id":"U1"}})");
-    return ok_json(R"({"ok":true,"user_id":"UBOT","bot_id":"BBOT","team_id":"T1","team":"Acme","url":"https://acme.slack.com/"})");
+    return ok_json(
+        R"({"ok":true,"user_id":"UBOT","bot_id":"BBOT","team_id":"T1","team":"Acme","url":"https://acme.slack.com/"})");
   };
   f.run([&]() -> awaitable<void> {
     (void)co_await f.api.auth_test();
@@ -51,8 +55,10 @@ TEST_CASE("every call carries the bearer token of its kind and nowhere else") {
 TEST_CASE("posts send a JSON body with charset and reads a query string") {
   web_api_fixture f;
   f.script = [](const recorded_request& r) {
-    if (r.path() == "/api/chat.postMessage") return ok_json(R"({"ok":true,"channel":"C1","ts":"1700000000.000200"})");
-    return ok_json(R"({"ok":true,"user":{"id":"U9","name":"ada","real_name":"Ada","tz":"Europe/London","tz_offset":3600,"profile":{"email":"a+b@example.com"}}})");
+    if (r.path() == "/api/chat.postMessage")
+      return ok_json(R"({"ok":true,"channel":"C1","ts":"1700000000.000200"})");
+    return ok_json(
+        R"({"ok":true,"user":{"id":"U9","name":"ada","real_name":"Ada","tz":"Europe/London","tz_offset":3600,"profile":{"email":"a+b@example.com"}}})");
   };
   f.run([&]() -> awaitable<void> {
     outgoing_message m;
@@ -92,7 +98,8 @@ TEST_CASE("users.info and conversations.replies are GET requests with their argu
   web_api_fixture f;
   f.script = [](const recorded_request& r) {
     if (r.path() == "/api/users.info")
-      return ok_json(R"({"ok":true,"user":{"id":"U9","name":"ada","real_name":"Ada L","tz":"America/Los_Angeles","tz_offset":-25200,"is_bot":false,"deleted":true,"profile":{"email":"ada@example.com"}}})");
+      return ok_json(
+          R"({"ok":true,"user":{"id":"U9","name":"ada","real_name":"Ada L","tz":"America/Los_Angeles","tz_offset":-25200,"is_bot":false,"deleted":true,"profile":{"email":"ada@example.com"}}})");
     return ok_json(R"({"ok":true,"messages":[
         {"type":"message","user":"U1","text":"please release","ts":"100.000001","thread_ts":"100.000001"},
         {"type":"message","bot_id":"B1","text":"on it","ts":"100.000002","thread_ts":"100.000001",
@@ -110,8 +117,8 @@ TEST_CASE("users.info and conversations.replies are GET requests with their argu
     CHECK_FALSE(user.is_bot);
     CHECK(user.deleted);
 
-    const replies_query query{channel_id{"C1"}, message_ts{"100.000001"}, "abc", 50, true};
-    const auto page = co_await f.api.conversations_replies(query);
+    const auto page =
+        co_await f.api.conversations_replies(channel_id{"C1"}, message_ts{"100.000001"}, "abc", 50);
     REQUIRE(page.messages.size() == 2);
     CHECK(page.messages[0].user == user_id{"U1"});
     CHECK(page.messages[0].metadata_event_type.empty());
@@ -134,7 +141,8 @@ TEST_CASE("users.info and conversations.replies are GET requests with their argu
 TEST_CASE("auth.test reports the bot's identity and the scopes from the x-oauth-scopes header") {
   web_api_fixture f;
   f.script = [](const recorded_request&) {
-    auto r = ok_json(R"({"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"tugboat","team_id":"T1","user_id":"UBOT","bot_id":"BBOT"})");
+    auto r = ok_json(
+        R"({"ok":true,"url":"https://acme.slack.com/","team":"Acme","user":"tugboat","team_id":"T1","user_id":"UBOT","bot_id":"BBOT"})");
     r.headers.push_back({"x-oauth-scopes", "chat:write, users:read,users:read.email"});
     return r;
   };
@@ -164,7 +172,8 @@ TEST_CASE("chat.update, chat.postEphemeral, conversations.open and reactions.add
     const auto ts = co_await f.api.post_ephemeral(channel_id{"C1"}, user_id{"U2"}, m);
     CHECK(ts == message_ts{"5.000001"});
     CHECK(co_await f.api.conversations_open(user_id{"U2"}) == channel_id{"D42"});
-    co_await f.api.reactions_add(channel_id{"C1"}, message_ts{"1.000001"}, "white_check_mark");  // already_reacted = fine
+    co_await f.api.reactions_add(channel_id{"C1"}, message_ts{"1.000001"},
+                                 "white_check_mark");  // already_reacted = fine
   }());
   const auto& reqs = f.server.requests();
   REQUIRE(reqs.size() == 4);
@@ -182,7 +191,9 @@ TEST_CASE("chat.update, chat.postEphemeral, conversations.open and reactions.add
 TEST_CASE("users.lookupByEmail answers nothing rather than an error when nobody has that email") {
   web_api_fixture f;
   f.script = [](const recorded_request&) { return slack_error("users_not_found"); };
-  f.run([&]() -> awaitable<void> { CHECK_FALSE(co_await f.api.users_lookup_by_email("nobody@example.com")); }());
+  f.run([&]() -> awaitable<void> {
+    CHECK_FALSE(co_await f.api.users_lookup_by_email("nobody@example.com"));
+  }());
 }
 
 TEST_CASE("keep-alive carries many calls over one connection") {
@@ -201,7 +212,8 @@ TEST_CASE("keep-alive carries many calls over one connection") {
   CHECK(f.http.stats().connections_reused == 5);
 }
 
-TEST_CASE("a connection the server closed while idle is replaced without the caller noticing, even for a post") {
+TEST_CASE(
+    "a connection the server closed while idle is replaced without the caller noticing, even for a post") {
   web_api_fixture f;
   f.script = [](const recorded_request& r) {
     auto answer = ok_json(R"({"ok":true,"channel":"C1","ts":"1.1"})");
@@ -227,7 +239,8 @@ TEST_CASE("response warnings are logged") {
   tugboat::log::set_sink([](std::string_view line) { lines.emplace_back(line); });
   web_api_fixture f;
   f.script = [](const recorded_request&) {
-    return ok_json(R"({"ok":true,"warning":"missing_charset","response_metadata":{"warnings":["missing_charset","superfluous_charset"]}})");
+    return ok_json(
+        R"({"ok":true,"warning":"missing_charset","response_metadata":{"warnings":["missing_charset","superfluous_charset"]}})");
   };
   f.run([&]() -> awaitable<void> { (void)co_await f.api.call("auth.test"); }());
   tugboat::log::set_sink(nullptr);

@@ -2,16 +2,15 @@
 // Helpers for tests of coroutine code: a sleeper that advances a manual clock instead of waiting, and
 // `run_test`, which runs one test coroutine on an io_context to completion and rethrows what it threw.
 // Single-threaded, test-only.
-#include "core/clock.hpp"
-#include "slack/sleeper.hpp"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <exception>
 #include <functional>
 #include <stdexcept>
 #include <vector>
+
+#include "core/clock.hpp"
+#include "slack/sleeper.hpp"
 
 namespace tugboat::test {
 
@@ -50,7 +49,8 @@ inline void run_test(boost::asio::io_context& io, boost::asio::awaitable<void> t
   io.run();
   io.restart();
   if (failure) std::rethrow_exception(failure);
-  if (!finished) throw std::runtime_error("run_test: the io_context ran out of work before the test finished");
+  if (!finished)
+    throw std::runtime_error("run_test: the io_context ran out of work before the test finished");
 }
 
 }  // namespace tugboat::test

@@ -1,7 +1,5 @@
 #include "tests/support/fake_http_server.hpp"
 
-#include "core/text.hpp"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,8 +9,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
 #include <map>
+
+#include "core/text.hpp"
 
 namespace tugboat::test {
 namespace {
@@ -32,7 +31,9 @@ std::optional<std::string> recorded_request::header(std::string_view name) const
   return std::nullopt;
 }
 
-std::string recorded_request::path() const { return target.substr(0, target.find('?')); }
+std::string recorded_request::path() const {
+  return target.substr(0, target.find('?'));
+}
 
 std::string recorded_request::query() const {
   const auto q = target.find('?');
@@ -81,10 +82,10 @@ struct fake_http_server::impl : std::enable_shared_from_this<impl> {
       http::response<http::string_body> res{static_cast<http::status>(answer.status), 11};
       for (const auto& h : answer.headers) res.set(h.name, h.value);
       res.body() = answer.body;
-      res.keep_alive(req.keep_alive());
+      res.keep_alive(req.keep_alive() && !answer.say_close);
       res.prepare_payload();
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || answer.close_after || !req.keep_alive()) co_return;
+      if (ec || answer.close_after || answer.say_close || !req.keep_alive()) co_return;
     }
   }
 
@@ -94,7 +95,8 @@ struct fake_http_server::impl : std::enable_shared_from_this<impl> {
       beast::ssl_stream<beast::tcp_stream> stream{beast::tcp_stream{std::move(socket)}, *tls};
       open[index] = &beast::get_lowest_layer(stream).socket();
       error_code ec;
-      co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+      co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                      asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) co_await serve(stream, index);
       open.erase(index);
       beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -114,8 +116,10 @@ struct fake_http_server::impl : std::enable_shared_from_this<impl> {
       error_code ec;
       auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec || stopped) co_return;
+      socket.set_option(tcp::no_delay(true), ec);
       const auto index = ++accepted;
-      asio::co_spawn(io, session(std::move(socket), index), [self](std::exception_ptr e) { self->record_failure(e); });
+      asio::co_spawn(io, session(std::move(socket), index),
+                     [self](std::exception_ptr e) { self->record_failure(e); });
     }
   }
 };
@@ -137,17 +141,25 @@ fake_http_server::fake_http_server(boost::asio::io_context& io, handler h, std::
   asio::co_spawn(io, impl_->accept_loop(), [self](std::exception_ptr e) { self->record_failure(e); });
 }
 
-fake_http_server::~fake_http_server() { stop(); }
+fake_http_server::~fake_http_server() {
+  stop();
+}
 
-std::uint16_t fake_http_server::port() const { return impl_->port; }
+std::uint16_t fake_http_server::port() const {
+  return impl_->port;
+}
 
 std::string fake_http_server::base_url(const std::string& host) const {
   return (impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(port()) + "/";
 }
 
-const std::vector<recorded_request>& fake_http_server::requests() const { return impl_->requests; }
+const std::vector<recorded_request>& fake_http_server::requests() const {
+  return impl_->requests;
+}
 
-std::size_t fake_http_server::connections_accepted() const { return impl_->accepted; }
+std::size_t fake_http_server::connections_accepted() const {
+  return impl_->accepted;
+}
 
 void fake_http_server::stop() {
   if (impl_->stopped) return;

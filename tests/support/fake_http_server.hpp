@@ -7,10 +7,7 @@
 // Runs on the test's io_context (the same thread as the client under test). `stop()` closes the
 // listener and every open connection so io_context::run() can return. A failure inside the server is
 // kept and rethrown by `rethrow_if_failed()`. Not for production use.
-#include "slack/http_client.hpp"
-
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "slack/http_client.hpp"
 
 namespace tugboat::test {
 
@@ -39,6 +38,7 @@ struct scripted_response {
   std::string body;
   std::chrono::milliseconds delay{0};  // wait (real time) before answering
   bool close_after = false;            // close the connection after answering, without saying so first
+  bool say_close = false;              // answer with `Connection: close` (and then close)
   bool drop = false;                   // close the connection instead of answering
 
   static scripted_response json(std::string body, int status = 200) {

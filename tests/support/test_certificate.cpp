@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -12,7 +13,6 @@
 #include <fstream>
 #include <memory>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace tugboat::test {
 namespace {
@@ -20,7 +20,9 @@ namespace {
 template <auto Free>
 struct deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using pkey_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY_free>>;
 using x509_ptr = std::unique_ptr<X509, deleter<X509_free>>;
@@ -75,7 +77,8 @@ test_certificate make_self_signed_certificate(const std::vector<std::string>& dn
   check(cert_bio && PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1, "PEM_write_bio_X509");
   out.cert_pem = drain(cert_bio.get());
   bio_ptr key_bio{BIO_new(BIO_s_mem())};
-  check(key_bio && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
+  check(key_bio &&
+            PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
         "PEM_write_bio_PrivateKey");
   out.key_pem = drain(key_bio.get());
   return out;
@@ -84,7 +87,8 @@ test_certificate make_self_signed_certificate(const std::vector<std::string>& dn
 temp_file::temp_file(const std::string& content, const std::string& suffix) {
   static std::atomic<int> counter{0};
   const auto dir = std::filesystem::temp_directory_path();
-  path_ = (dir / ("tugboat-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + suffix)).string();
+  path_ = (dir / ("tugboat-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + suffix))
+              .string();
   std::ofstream out(path_, std::ios::binary | std::ios::trunc);
   out << content;
   if (!out) throw std::runtime_error("temp_file: cannot write " + path_);

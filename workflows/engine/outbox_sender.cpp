@@ -169,17 +169,16 @@ asio::awaitable<std::string> outbox_sender::find_sent(const store::outbox_row& r
     return false;
   };
   if (!thread.empty()) {
-    slack::replies_query q;
-    q.channel = slack::channel_id(row.channel);
-    q.ts = slack::message_ts(thread);
+    const slack::channel_id channel(row.channel);
+    const slack::message_ts thread_ts(thread);
+    std::string cursor;
     for (int page = 0; page < 20; ++page) {
-      const auto query = q;
-      auto got = co_await api_.conversations_replies(query);
+      auto got = co_await api_.conversations_replies(channel, thread_ts, cursor);
       for (const auto& m : got.messages) {
         if (matches(m)) co_return m.ts.str();
       }
       if (got.next_cursor.empty()) break;
-      q.cursor = got.next_cursor;
+      cursor = got.next_cursor;
     }
     co_return std::string{};
   }
