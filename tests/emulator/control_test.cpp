@@ -185,6 +185,7 @@ TEST_CASE("stats, users, config and reset") {
 
 TEST_CASE("flood over HTTP waits for every ack and reports the latency figures") {
   control_fixture f;
+  f.post("config", R"({"ack_timeout_ms":30000})");  // no redeliveries while this slow client acks
   auto c = open_socket(f.emu);
   std::thread bot([&] {
     // A minimal bot: ack everything until the flood is done.

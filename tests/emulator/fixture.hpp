@@ -13,7 +13,9 @@
 
 namespace tugboat::test {
 
-slack::emulator_settings fast_settings();
+// Test-speed settings: short refresh grace, no server pings. The ack timeout is generous by default so a
+// slow (sanitized, loaded) run never sees a redelivery it did not ask for; redelivery tests pass ~200 ms.
+slack::emulator_settings fast_settings(std::chrono::milliseconds ack_timeout = std::chrono::seconds(2));
 
 // JSON Pointer ("/payload/event/type") reads; throw std::runtime_error when the JSON does not parse.
 bool jhas(const std::string& json, const char* pointer);

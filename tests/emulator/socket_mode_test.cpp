@@ -207,7 +207,7 @@ TEST_CASE("a button click arrives as block_actions with the clicked message and 
 }
 
 TEST_CASE("an unacked event is redelivered with a new envelope_id, the same event_id and retry_attempt 1..3") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c = open_socket(emu);
   auto pushed = emu.mention("alice", "C0001", "status");
@@ -229,14 +229,14 @@ TEST_CASE("an unacked event is redelivered with a new envelope_id, the same even
 }
 
 TEST_CASE("an acked event is not redelivered, and a late ack counts as unknown") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(300ms));
   emu.start();
   auto c = open_socket(emu);
   emu.mention("alice", "C0001", "one");
   auto f = c->next();
   REQUIRE(f);
   c->ack(*f);
-  CHECK_FALSE(c->next(500ms));
+  CHECK_FALSE(c->next(900ms));  // three ack timeouts
   c->ack(*f);
   CHECK(wait_until([&] { return emu.stats().acks_unknown == 1; }));
   CHECK(emu.stats().acks_unknown == 1);
@@ -244,7 +244,7 @@ TEST_CASE("an acked event is not redelivered, and a late ack counts as unknown")
 }
 
 TEST_CASE("slash commands are not redelivered when unacked") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c = open_socket(emu);
   emu.slash("alice", "C0001", "help");
@@ -340,7 +340,7 @@ TEST_CASE("an eleventh socket is told too_many_websockets and closed") {
 }
 
 TEST_CASE("dropping connections closes the TCP stream without a close frame, and unacked events come back") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c = open_socket(emu);
   auto pushed = emu.mention("alice", "C0001", "lost");
@@ -384,7 +384,7 @@ TEST_CASE("a duplicate envelope repeats the same envelope_id") {
 }
 
 TEST_CASE("a blackholed socket answers nothing, and its events are redelivered to another socket") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c1 = open_socket(emu);
   auto c2 = open_socket(emu);
@@ -401,7 +401,9 @@ TEST_CASE("a blackholed socket answers nothing, and its events are redelivered t
 }
 
 TEST_CASE("the flood generator sends ~1.5 KB message envelopes and measures every ack") {
-  slack::emulator emu(fast_settings());
+  auto s = fast_settings();
+  s.ack_timeout = std::chrono::seconds(30);  // this client acks one by one, slowly under sanitizers
+  slack::emulator emu(s);
   emu.start();
   auto c = open_socket(emu);
   slack::flood_options o;
