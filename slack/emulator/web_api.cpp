@@ -192,6 +192,7 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
     if (req.authorization.starts_with("Bearer ")) token = req.authorization.substr(7);
     if (token.empty()) token = get(p, "token");
     const bool app_method = method == "apps.connections.open";
+    if (app_method && req.verb != "POST") return error("insecure_request");  // Slack's name for "not a POST"
     if (token.empty()) return error("not_authed");
     if (token == (app_method ? settings.bot_token : settings.app_token)) return error("not_allowed_token_type");
     if (token != (app_method ? settings.app_token : settings.bot_token)) return error("invalid_auth");
