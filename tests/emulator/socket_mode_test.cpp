@@ -1,6 +1,7 @@
 // Socket Mode as the bot sees it: handshake, hello, envelopes, acks, redelivery, tickets, disconnects.
 #include <doctest/doctest.h>
 
+#include <mutex>
 #include <set>
 
 #include "tests/emulator/fixture.hpp"
@@ -425,4 +426,37 @@ TEST_CASE("the flood generator sends ~1.5 KB message envelopes and measures ever
   CHECK(r.finished);
   CHECK(r.acked == 200);
   CHECK(r.ack_latency_us.size() == 200);
+}
+
+TEST_CASE("the emulator pings its sockets like Slack's server does") {
+  auto s = fast_settings();
+  s.server_ping_interval = 50ms;
+  slack::emulator emu(s);
+  emu.start();
+  auto c = open_socket(emu);
+  // Pings are control frames: reading sees (and answers) them without returning a frame.
+  CHECK_FALSE(c->next(400ms));
+  CHECK(c->ws.pings_received() >= 2);
+}
+
+TEST_CASE("subscribers see users' and the bot's messages as they happen") {
+  slack::emulator emu(fast_settings());
+  emu.start();
+  std::mutex mu;
+  std::vector<std::string> seen;
+  auto id = emu.subscribe([&](const slack::posted_message& m) {
+    std::lock_guard lock(mu);
+    seen.push_back(m.user + ":" + m.text);
+  });
+  emu.mention("alice", "C0001", "help");
+  http_client api(emu.api_url());
+  api.post_json("chat.postMessage", R"({"channel":"C0001","text":"here is help"})", emu.settings().bot_token);
+  auto posted = emu.wait_for_count(1, 2s, "#releases");
+  REQUIRE(posted.size() == 1);
+  CHECK(posted[0].text == "here is help");
+  emu.unsubscribe(id);
+  api.post_json("chat.postMessage", R"({"channel":"C0001","text":"unseen"})", emu.settings().bot_token);
+  std::lock_guard lock(mu);
+  CHECK(seen == std::vector<std::string>{"U0ALICE:<@U0BOT> help", "U0BOT:here is help"});
+  CHECK(emu.messages("C0001", false).size() == 3);
 }

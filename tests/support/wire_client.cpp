@@ -243,6 +243,7 @@ struct ws_client::impl {
   error_code read_ec;
   bool is_closed = false;
   std::string reason;
+  int pings = 0;
 
   tcp::socket& socket() {
     return plain ? beast::get_lowest_layer(*plain).socket() : beast::get_lowest_layer(*secure).socket();
@@ -286,6 +287,11 @@ void ws_client::connect(const std::string& url, const std::string& ca_pem, std::
     throw std::runtime_error("websocket handshake failed: " + ec.message() + " (HTTP " +
                              std::to_string(res.result_int()) + ")");
   }
+  i.with([&i](auto& ws) {
+    ws.control_callback([&i](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::ping) ++i.pings;
+    });
+  });
 }
 
 std::optional<ws_frame> ws_client::read(std::chrono::milliseconds timeout) {
@@ -350,6 +356,7 @@ void ws_client::close(std::chrono::milliseconds timeout) {
 }
 
 bool ws_client::closed() const { return impl_->is_closed; }
+int ws_client::pings_received() const { return impl_->pings; }
 std::string ws_client::close_reason() const { return impl_->reason; }
 
 }  // namespace tugboat::test

@@ -74,6 +74,7 @@ class ws_client {
   void close(std::chrono::milliseconds timeout = 2s);
   bool closed() const;
   std::string close_reason() const;  // why the last read failed
+  int pings_received() const;        // WebSocket pings seen (answered automatically) while reading
 
   struct impl;
 
