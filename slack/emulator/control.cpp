@@ -316,6 +316,7 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
       f.payload_bytes = static_cast<std::size_t>(get_int(p, "payload_bytes", 1500));
       f.channel = get(p, "channel", "C0002");
       f.user = get(p, "user", "U0ALICE");
+      f.max_unacked = static_cast<std::size_t>(std::max<long long>(0, get_int(p, "max_unacked", 0)));
       hub->flood(f);
       if (!get_bool(p, "wait", false)) return respond(json_out().boolean("started", true).finish());
       bool samples = get_bool(p, "samples", false);

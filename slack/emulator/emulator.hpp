@@ -153,6 +153,9 @@ struct flood_options {
   std::size_t payload_bytes = 1500;  // approximate size of each envelope
   std::string channel = "C0002";
   std::string user = "U0ALICE";
+  // Full speed only: at most this many envelopes sent but not yet acked (0: no cap, only the socket's
+  // own back-pressure). A cap measures latency in a closed loop instead of the queue's depth.
+  std::size_t max_unacked = 0;
 };
 
 struct flood_result {

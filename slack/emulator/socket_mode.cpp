@@ -369,7 +369,11 @@ void socket_hub::pump_flood() {
     deliver({envelope_kind::events_api, {}, std::make_shared<const std::string>(std::move(payload)), {}, 0, 0, true});
   };
   if (flood_.per_second <= 0) {
-    while (flood_pushed_ < flood_.count && flood_unwritten_ < kFloodWindow) push_one();
+    auto room = [this] {
+      return flood_unwritten_ < kFloodWindow &&
+             (flood_.max_unacked == 0 || flood_pushed_ - flood_acked_ < flood_.max_unacked);
+    };
+    while (flood_pushed_ < flood_.count && room()) push_one();
   } else {
     auto now = steady::now();
     auto due = static_cast<std::size_t>(std::chrono::duration<double>(now - flood_start_).count() * flood_.per_second) + 1;

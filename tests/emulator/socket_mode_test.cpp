@@ -460,3 +460,21 @@ TEST_CASE("subscribers see users' and the bot's messages as they happen") {
   CHECK(seen == std::vector<std::string>{"U0ALICE:<@U0BOT> help", "U0BOT:here is help"});
   CHECK(emu.messages("C0001", false).size() == 3);
 }
+
+TEST_CASE("a flood capped at one unacked envelope waits for each ack") {
+  auto s = fast_settings(std::chrono::seconds(30));
+  slack::emulator emu(s);
+  emu.start();
+  auto c = open_socket(emu);
+  slack::flood_options o;
+  o.count = 3;
+  o.max_unacked = 1;
+  emu.flood(o);
+  for (int i = 0; i < 3; ++i) {
+    auto f = c->next(2s);
+    REQUIRE(f);
+    CHECK_FALSE(c->next(100ms));  // nothing more until this one is acked
+    c->ack(*f);
+  }
+  CHECK(emu.flood_wait(2s).finished);
+}
