@@ -341,3 +341,20 @@ TEST_CASE("a response_url posts ephemerally by default and in the channel when a
   CHECK(m[0].ephemeral_to == "U0ALICE");
   CHECK(m[1].ephemeral_to.empty());
 }
+
+TEST_CASE("form bodies work too, with blocks as a JSON string, as Slack's form encoding has it") {
+  api_fixture f;
+  auto r = f.api.request("POST", "chat.postMessage",
+                         "channel=%23general&text=hi+there&blocks=%5B%7B%22type%22%3A%22divider%22%7D%5D",
+                         {{"Content-Type", "application/x-www-form-urlencoded"},
+                          {"Authorization", "Bearer " + f.emu.settings().bot_token}});
+  REQUIRE(jbool(r.body, "/ok"));
+  CHECK(jstr(r.body, "/channel") == "C0002");
+  CHECK(jstr(r.body, "/message/text") == "hi there");
+  CHECK(jstr(r.body, "/message/blocks/0/type") == "divider");
+}
+
+TEST_CASE("apps.connections.open must be a POST") {
+  api_fixture f;
+  CHECK(jstr(f.api.get("apps.connections.open", f.emu.settings().app_token).body, "/error") == "insecure_request");
+}
