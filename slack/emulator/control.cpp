@@ -20,10 +20,10 @@ using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 struct json_out {
   rapidjson::StringBuffer buf;
   writer w{buf};
-  json_out() {
+  explicit json_out(bool ok = true) {
     w.StartObject();
     w.Key("ok");
-    w.Bool(true);
+    w.Bool(ok);
   }
   json_out& str(const char* k, std::string_view v) {
     w.Key(k);
@@ -52,12 +52,7 @@ struct json_out {
 };
 
 http_response bad(std::string_view what) {
-  json_out o;
-  o.w.Reset(o.buf);
-  o.buf.Clear();
-  o.w.StartObject();
-  o.boolean("ok", false).str("error", what);
-  auto r = o.finish();
+  auto r = json_out(false).str("error", what).finish();
   r.status = 400;
   return r;
 }
@@ -196,13 +191,8 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
       return list;
     };
     auto messages_json = [](const std::vector<posted_message>& list, bool ok, std::string_view error) {
-      json_out o;
-      if (!ok) {
-        o.w.Reset(o.buf);
-        o.buf.Clear();
-        o.w.StartObject();
-        o.boolean("ok", false).str("error", error);
-      }
+      json_out o(ok);
+      if (!ok) o.str("error", error);
       o.w.Key("messages");
       o.w.StartArray();
       for (const auto& m : list) write_message(o.w, m);

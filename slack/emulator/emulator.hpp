@@ -2,7 +2,7 @@
 // The Slack emulator: a stand-in for Slack on loopback, for tests, `tugboat demo`, `tugboat console`,
 // `tugboat emulator` and the benchmark. One port serves the Web API (`/api/<method>`), Socket Mode
 // (`/link/?ticket=…`, WebSocket) and the control surface (`/_emulator/…`, see docs/emulator.md), over
-// plain HTTP/WS or HTTPS/WSS. Shapes follow docs/../shared/reference/slack-protocol.md.
+// plain HTTP/WS or HTTPS/WSS. Shapes follow the protocol brief (shared/reference/slack-protocol.md).
 //
 // Ownership and threads: an `emulator` owns its own io_context and thread (start() .. stop()). Every
 // public method is thread-safe: it posts to that thread and waits for the result (called from the
