@@ -23,7 +23,8 @@ using emu::http_response;
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 http_response error(std::string_view code) {
-  return {200, "application/json; charset=utf-8", fmt::format(R"({{"ok":false,"error":"{}"}})", code), {}, {}};
+  return {
+      200, "application/json; charset=utf-8", fmt::format(R"({{"ok":false,"error":"{}"}})", code), {}, {}};
 }
 
 std::string get(const params& p, std::string_view k) {
@@ -74,7 +75,8 @@ void parse_form(std::string_view text, params& out) {
     auto part = text.substr(0, amp);
     if (!part.empty()) {
       auto eq = part.find('=');
-      out[url_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
+      out[url_decode(part.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
     }
     if (amp == std::string_view::npos) break;
     text.remove_prefix(amp + 1);
@@ -134,7 +136,11 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
         return r;
       }
       case method_fault::kind::http_status:
-        return {static_cast<unsigned>(f.http_status), "text/html", "<html><body>upstream trouble</body></html>", {}, {}};
+        return {static_cast<unsigned>(f.http_status),
+                "text/html",
+                "<html><body>upstream trouble</body></html>",
+                {},
+                {}};
       case method_fault::kind::error:
         return error(f.error);
     }
@@ -149,7 +155,8 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
     const bool app_method = method == "apps.connections.open";
     if (app_method && req.verb != "POST") return error("insecure_request");  // Slack's name for "not a POST"
     if (token.empty()) return error("not_authed");
-    if (token == (app_method ? settings.bot_token : settings.app_token)) return error("not_allowed_token_type");
+    if (token == (app_method ? settings.bot_token : settings.app_token))
+      return error("not_allowed_token_type");
     if (token != (app_method ? settings.app_token : settings.bot_token)) return error("invalid_auth");
     if (rate_limits_on) {
       if (int retry = limiter.admit(method, get(p, "channel"), std::chrono::steady_clock::now()); retry > 0) {
@@ -164,17 +171,23 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
       auto url = fmt::format("{}://{}:{}/link/?ticket={}&app_id={}", settings.tls.enabled ? "wss" : "ws",
                              settings.host == "0.0.0.0" ? std::string("127.0.0.1") : settings.host, port,
                              hub->new_ticket(), settings.app_id);
-      return {200, "application/json; charset=utf-8", fmt::format(R"({{"ok":true,"url":{}}})", emu::json_quote(url)), {}, {}};
+      return {200,
+              "application/json; charset=utf-8",
+              fmt::format(R"({{"ok":true,"url":{}}})", emu::json_quote(url)),
+              {},
+              {}};
     }
     std::string scopes;
     for (const auto& s : settings.bot_scopes) scopes += (scopes.empty() ? "" : ",") + s;
     auto needed = scope_for(method, get(p, "channel"));
     if (!needed.empty() && std::find(settings.bot_scopes.begin(), settings.bot_scopes.end(), needed) ==
                                settings.bot_scopes.end()) {
-      http_response out{200, "application/json; charset=utf-8",
+      http_response out{200,
+                        "application/json; charset=utf-8",
                         fmt::format(R"({{"ok":false,"error":"missing_scope","needed":{},"provided":{}}})",
                                     emu::json_quote(needed), emu::json_quote(scopes)),
-                        {}, {}};
+                        {},
+                        {}};
       out.headers.emplace_back("x-oauth-scopes", scopes);
       out.headers.emplace_back("x-accepted-oauth-scopes", needed);
       return out;
@@ -188,8 +201,10 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
         {"chat.update", [](emulator::impl& i, const params& a) { return i.chat_update(a); }},
         {"chat.delete", [](emulator::impl& i, const params& a) { return i.chat_delete(a); }},
         {"conversations.open", [](emulator::impl& i, const params& a) { return i.conversations_open(a); }},
-        {"conversations.replies", [](emulator::impl& i, const params& a) { return i.conversations_read(a, true); }},
-        {"conversations.history", [](emulator::impl& i, const params& a) { return i.conversations_read(a, false); }},
+        {"conversations.replies",
+         [](emulator::impl& i, const params& a) { return i.conversations_read(a, true); }},
+        {"conversations.history",
+         [](emulator::impl& i, const params& a) { return i.conversations_read(a, false); }},
         {"users.info", [](emulator::impl& i, const params& a) { return i.users_read(a, false); }},
         {"users.lookupByEmail", [](emulator::impl& i, const params& a) { return i.users_read(a, true); }},
         {"reactions.add", [](emulator::impl& i, const params& a) { return i.reactions_add(a); }},
@@ -209,7 +224,8 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
 
 http_response emulator::impl::response_url_post(const http_request& req, const std::string& id) {
   auto it = response_urls.find(id);
-  if (it == response_urls.end() || it->second.uses_left <= 0) return {404, "text/plain", "expired_url", {}, {}};
+  if (it == response_urls.end() || it->second.uses_left <= 0)
+    return {404, "text/plain", "expired_url", {}, {}};
   --it->second.uses_left;
   auto target = it->second;
   params p;

@@ -47,7 +47,8 @@ struct reply {
 };
 
 http_response error(std::string_view code) {
-  return {200, "application/json; charset=utf-8", fmt::format(R"({{"ok":false,"error":"{}"}})", code), {}, {}};
+  return {
+      200, "application/json; charset=utf-8", fmt::format(R"({{"ok":false,"error":"{}"}})", code), {}, {}};
 }
 
 std::string get(const params& p, std::string_view k) {
@@ -61,7 +62,9 @@ bool truthy(const params& p, std::string_view k) {
 }
 
 // Opaque cursors as Slack's look (base64-ish); ours encode an offset.
-std::string make_cursor(std::size_t offset) { return fmt::format("ZW11LW9mZnNldDo{}", offset); }
+std::string make_cursor(std::size_t offset) {
+  return fmt::format("ZW11LW9mZnNldDo{}", offset);
+}
 bool read_cursor(const std::string& c, std::size_t& offset) {
   static constexpr std::string_view kPrefix = "ZW11LW9mZnNldDo";
   if (c.empty()) {
@@ -139,7 +142,8 @@ http_response emulator::impl::chat_post(const params& p, bool ephemeral) {
   if (auto thread_arg = get(p, "thread_ts"); !thread_arg.empty()) {
     // A reply to a reply lands in the parent's thread; an unknown thread_ts posts to the channel.
     if (auto* parent = ws.find_message(c->id, thread_arg)) {
-      if (!parent->thread_ts.empty() && parent->thread_ts != parent->ts) parent = ws.find_message(c->id, parent->thread_ts);
+      if (!parent->thread_ts.empty() && parent->thread_ts != parent->ts)
+        parent = ws.find_message(c->id, parent->thread_ts);
       if (parent != nullptr) {
         if (parent->thread_ts.empty()) {
           parent->thread_ts = parent->ts;
@@ -248,7 +252,8 @@ http_response emulator::impl::conversations_read(const params& p, bool replies) 
   auto channel = get(p, "channel");
   if (channel.empty()) return error("channel_not_found");
   const auto* c = ws.find_channel(channel);
-  if (c == nullptr || (channel.front() != c->id.front() && channel.front() != '#')) return error("channel_not_found");
+  if (c == nullptr || (channel.front() != c->id.front() && channel.front() != '#'))
+    return error("channel_not_found");
   if (!c->bot_is_member) return error("not_in_channel");
   std::vector<const posted_message*> list;
   if (replies) {
@@ -325,7 +330,8 @@ http_response emulator::impl::reactions_add(const params& p) {
   if (name.empty()) return error("invalid_name");
   auto* m = ws.find_message(c->id, ts);
   if (m == nullptr || m->deleted) return error("message_not_found");
-  if (std::find(m->reactions.begin(), m->reactions.end(), name) != m->reactions.end()) return error("already_reacted");
+  if (std::find(m->reactions.begin(), m->reactions.end(), name) != m->reactions.end())
+    return error("already_reacted");
   m->reactions.push_back(name);
   ws.changed(*m);
   return reply().finish();

@@ -37,7 +37,8 @@ struct socket_conn {
 };
 
 // Polls `done` until it holds or `timeout` passes (for counters the emulator thread updates).
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(2));
+bool wait_until(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
 std::string open_socket_url(slack::emulator& emu, http_client& api);
 std::unique_ptr<socket_conn> open_socket(slack::emulator& emu);

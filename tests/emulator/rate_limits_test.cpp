@@ -1,7 +1,7 @@
 // The emulator's rate limiter as pure logic: time is passed in, so no test waits.
-#include <doctest/doctest.h>
-
 #include "slack/emulator/rate_limits.hpp"
+
+#include <doctest/doctest.h>
 
 using tugboat::slack::emulator_rate_limits;
 using tugboat::slack::emu::method_tier;

@@ -28,7 +28,8 @@ TEST_CASE("apps.connections.open answers Slack's errors for missing, wrong and b
   CHECK(r.body == R"({"ok":false,"error":"not_authed"})");
   r = api.request("POST", "apps.connections.open", {}, {{"Authorization", "Bearer xapp-1-wrong"}});
   CHECK(jstr(r.body, "/error") == "invalid_auth");
-  r = api.request("POST", "apps.connections.open", {}, {{"Authorization", "Bearer " + emu.settings().bot_token}});
+  r = api.request("POST", "apps.connections.open", {},
+                  {{"Authorization", "Bearer " + emu.settings().bot_token}});
   CHECK(jstr(r.body, "/error") == "not_allowed_token_type");
 }
 
@@ -172,11 +173,12 @@ TEST_CASE("a button click arrives as block_actions with the clicked message and 
   slack::emulator emu(fast_settings());
   emu.start();
   http_client api(emu.api_url());
-  auto posted = api.post_json("chat.postMessage",
-                              R"({"channel":"C0001","text":"Approve?","blocks":[{"type":"actions","block_id":"approve",)"
-                              R"("elements":[{"type":"button","text":{"type":"plain_text","text":"Approve"},)"
-                              R"("action_id":"release.approve","value":"run-7","style":"primary"}]}]})",
-                              emu.settings().bot_token);
+  auto posted = api.post_json(
+      "chat.postMessage",
+      R"({"channel":"C0001","text":"Approve?","blocks":[{"type":"actions","block_id":"approve",)"
+      R"("elements":[{"type":"button","text":{"type":"plain_text","text":"Approve"},)"
+      R"("action_id":"release.approve","value":"run-7","style":"primary"}]}]})",
+      emu.settings().bot_token);
   auto ts = jstr(posted.body, "/ts");
   REQUIRE_FALSE(ts.empty());
   auto c = open_socket(emu);
@@ -207,7 +209,8 @@ TEST_CASE("a button click arrives as block_actions with the clicked message and 
   CHECK_THROWS_AS(emu.click("erin", "C0001", ts, "no.such.button"), std::invalid_argument);
 }
 
-TEST_CASE("an unacked event is redelivered with a new envelope_id, the same event_id and retry_attempt 1..3") {
+TEST_CASE(
+    "an unacked event is redelivered with a new envelope_id, the same event_id and retry_attempt 1..3") {
   slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c = open_socket(emu);
