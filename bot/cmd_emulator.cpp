@@ -59,7 +59,8 @@ int cmd_emulator(args a) {
       fmt::print("{}", kHelp);
       return 0;
     }
-    if (!c.positional().empty()) throw usage_error(fmt::format("unexpected argument '{}'", c.positional().front()));
+    if (!c.positional().empty())
+      throw usage_error(fmt::format("unexpected argument '{}'", c.positional().front()));
     if (auto port = c.value("port")) {
       int p = parse_ms(c, "port", 0);
       if (p > 65535) throw usage_error(fmt::format("--port {} is not a port", *port));
@@ -67,7 +68,8 @@ int cmd_emulator(args a) {
     }
     if (auto host = c.value("host")) s.host = *host;
     s.tls.enabled = c.flag("tls") || c.value("cert").has_value();
-    if (c.value("cert").has_value() != c.value("key").has_value()) throw usage_error("--cert and --key go together");
+    if (c.value("cert").has_value() != c.value("key").has_value())
+      throw usage_error("--cert and --key go together");
     s.tls.cert_file = c.value("cert").value_or("");
     s.tls.key_file = c.value("key").value_or("");
     s.tls.cert_out = c.value("cert-out").value_or("");

@@ -20,10 +20,10 @@ using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 struct json_out {
   rapidjson::StringBuffer buf;
   writer w{buf};
-  json_out() {
+  explicit json_out(bool ok = true) {
     w.StartObject();
     w.Key("ok");
-    w.Bool(true);
+    w.Bool(ok);
   }
   json_out& str(const char* k, std::string_view v) {
     w.Key(k);
@@ -52,12 +52,7 @@ struct json_out {
 };
 
 http_response bad(std::string_view what) {
-  json_out o;
-  o.w.Reset(o.buf);
-  o.buf.Clear();
-  o.w.StartObject();
-  o.boolean("ok", false).str("error", what);
-  auto r = o.finish();
+  auto r = json_out(false).str("error", what).finish();
   r.status = 400;
   return r;
 }
@@ -155,15 +150,21 @@ void write_latency(json_out& o, const char* key, const std::vector<double>& samp
   auto s = summarize_latencies(samples);
   o.w.Key(key);
   o.w.StartObject();
-  o.uint("count", s.count).num("p50_us", s.p50_us).num("p99_us", s.p99_us).num("max_us", s.max_us).num("mean_us", s.mean_us);
+  o.uint("count", s.count)
+      .num("p50_us", s.p50_us)
+      .num("p99_us", s.p99_us)
+      .num("max_us", s.max_us)
+      .num("mean_us", s.mean_us);
   o.w.EndObject();
 }
 
 http_response flood_json(const flood_result& r, bool samples) {
   json_out o;
   double secs = std::chrono::duration<double>(r.elapsed).count();
-  o.uint("sent", r.sent).uint("acked", r.acked).boolean("finished", r.finished).uint(
-      "elapsed_us", static_cast<std::uint64_t>(r.elapsed.count()));
+  o.uint("sent", r.sent)
+      .uint("acked", r.acked)
+      .boolean("finished", r.finished)
+      .uint("elapsed_us", static_cast<std::uint64_t>(r.elapsed.count()));
   o.num("acks_per_second", secs > 0 ? static_cast<double>(r.acked) / secs : 0.0);
   write_latency(o, "ack_latency", r.ack_latency_us);
   if (samples) {
@@ -196,13 +197,8 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
       return list;
     };
     auto messages_json = [](const std::vector<emulated_message>& list, bool ok, std::string_view error) {
-      json_out o;
-      if (!ok) {
-        o.w.Reset(o.buf);
-        o.buf.Clear();
-        o.w.StartObject();
-        o.boolean("ok", false).str("error", error);
-      }
+      json_out o(ok);
+      if (!ok) o.str("error", error);
       o.w.Key("messages");
       o.w.StartArray();
       for (const auto& m : list) write_message(o.w, m);
@@ -231,16 +227,19 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
     if (op == "dm") {
       auto user = require(p, "user");
       auto channel = ws.open_dm(ws.require_user(user).profile.id).id;
-      return respond(pushed(push_user_message(user, channel, require(p, "text"), get(p, "thread_ts"), false)));
+      return respond(
+          pushed(push_user_message(user, channel, require(p, "text"), get(p, "thread_ts"), false)));
     }
     if (op == "message") {
       if (auto bot = get(p, "bot_id"); !bot.empty()) {
-        return respond(pushed(push_bot_message(bot, require(p, "channel"), require(p, "text"), get_bool(p, "classic", false))));
+        return respond(pushed(
+            push_bot_message(bot, require(p, "channel"), require(p, "text"), get_bool(p, "classic", false))));
       }
       return respond(pushed(push_user_message(require(p, "user"), require(p, "channel"), require(p, "text"),
                                               get(p, "thread_ts"), false)));
     }
-    if (op == "edit") return respond(pushed(push_edit(require(p, "channel"), require(p, "ts"), require(p, "text"))));
+    if (op == "edit")
+      return respond(pushed(push_edit(require(p, "channel"), require(p, "ts"), require(p, "text"))));
     if (op == "slash") {
       return respond(pushed(push_slash(require(p, "user"), require(p, "channel"), get(p, "text"),
                                        get(p, "command", "/tugboat"))));
@@ -271,9 +270,12 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
     if (op == "messages") return respond(messages_json(messages_filter(), true, {}));
     if (op == "wait") {
       auto timeout = std::chrono::milliseconds(get_int(p, "timeout_ms", 5000));
-      auto connections = static_cast<std::size_t>(get_int(p, "connections", -1) < 0 ? 0 : get_int(p, "connections", 0));
-      auto count = static_cast<std::size_t>(std::max<long long>(0, get_int(p, "count", connections > 0 ? 0 : 1)));
-      add_waiter({[this, messages_filter, messages_json, count, connections](bool timed_out) -> std::optional<http_response> {
+      auto connections =
+          static_cast<std::size_t>(get_int(p, "connections", -1) < 0 ? 0 : get_int(p, "connections", 0));
+      auto count =
+          static_cast<std::size_t>(std::max<long long>(0, get_int(p, "count", connections > 0 ? 0 : 1)));
+      add_waiter({[this, messages_filter, messages_json, count,
+                   connections](bool timed_out) -> std::optional<http_response> {
                     auto list = messages_filter();
                     bool done = list.size() >= count && hub->open_count() >= connections;
                     if (done) return messages_json(list, true, {});
@@ -316,15 +318,18 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
       f.payload_bytes = static_cast<std::size_t>(get_int(p, "payload_bytes", 1500));
       f.channel = get(p, "channel", "C0002");
       f.user = get(p, "user", "U0ALICE");
+      f.max_unacked = static_cast<std::size_t>(std::max<long long>(0, get_int(p, "max_unacked", 0)));
       hub->flood(f);
       if (!get_bool(p, "wait", false)) return respond(json_out().boolean("started", true).finish());
       bool samples = get_bool(p, "samples", false);
-      add_waiter({[this, samples](bool timed_out) -> std::optional<http_response> {
-                    auto r = hub->flood_status();
-                    if (r.finished || timed_out) return flood_json(r, samples);
-                    return std::nullopt;
-                  },
-                  std::move(respond), std::chrono::steady_clock::now() + std::chrono::milliseconds(get_int(p, "timeout_ms", 120000))});
+      add_waiter(
+          {[this, samples](bool timed_out) -> std::optional<http_response> {
+             auto r = hub->flood_status();
+             if (r.finished || timed_out) return flood_json(r, samples);
+             return std::nullopt;
+           },
+           std::move(respond),
+           std::chrono::steady_clock::now() + std::chrono::milliseconds(get_int(p, "timeout_ms", 120000))});
       return;
     }
     if (op == "config") {
@@ -332,7 +337,8 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
         rate_limits_on = get_bool(p, "rate_limits", true);
         limiter.reset();
       }
-      if (p.contains("ack_timeout_ms")) hub->set_ack_timeout(std::chrono::milliseconds(get_int(p, "ack_timeout_ms", 3000)));
+      if (p.contains("ack_timeout_ms"))
+        hub->set_ack_timeout(std::chrono::milliseconds(get_int(p, "ack_timeout_ms", 3000)));
       if (auto scopes = get(p, "scopes"); p.contains("scopes")) {
         settings.bot_scopes.clear();
         rapidjson::Document d;
@@ -382,7 +388,8 @@ http_response emulator::impl::control_fault(const params& p) {
   } else if (kind == "binary") {
     hub->send_raw(std::max(connection, 0), std::string("\x00\x01\x02binary\xff", 10), true);
   } else if (kind == "duplicate") {
-    if (!hub->duplicate(require(p, "envelope_id"))) throw std::invalid_argument("no such outstanding envelope");
+    if (!hub->duplicate(require(p, "envelope_id")))
+      throw std::invalid_argument("no such outstanding envelope");
   } else if (kind == "blackhole") {
     hub->blackhole(std::max(connection, 0));
   } else if (kind == "clear") {

@@ -26,23 +26,28 @@ latency_summary summarize_latencies(std::vector<double> samples_us) {
   s.p50_us = at(0.50);
   s.p99_us = at(0.99);
   s.max_us = samples_us.back();
-  s.mean_us = std::accumulate(samples_us.begin(), samples_us.end(), 0.0) / static_cast<double>(samples_us.size());
+  s.mean_us =
+      std::accumulate(samples_us.begin(), samples_us.end(), 0.0) / static_cast<double>(samples_us.size());
   return s;
 }
 
 const char* to_string(disconnect_reason r) {
   switch (r) {
-    case disconnect_reason::warning: return "warning";
-    case disconnect_reason::refresh_requested: return "refresh_requested";
-    case disconnect_reason::link_disabled: return "link_disabled";
-    case disconnect_reason::too_many_websockets: return "too_many_websockets";
+    case disconnect_reason::warning:
+      return "warning";
+    case disconnect_reason::refresh_requested:
+      return "refresh_requested";
+    case disconnect_reason::link_disabled:
+      return "link_disabled";
+    case disconnect_reason::too_many_websockets:
+      return "too_many_websockets";
   }
   return "warning";
 }
 
 std::optional<disconnect_reason> parse_disconnect_reason(const std::string& s) {
-  for (auto r : {disconnect_reason::warning, disconnect_reason::refresh_requested, disconnect_reason::link_disabled,
-                 disconnect_reason::too_many_websockets}) {
+  for (auto r : {disconnect_reason::warning, disconnect_reason::refresh_requested,
+                 disconnect_reason::link_disabled, disconnect_reason::too_many_websockets}) {
     if (s == to_string(r)) return r;
   }
   return std::nullopt;
@@ -56,8 +61,9 @@ emulator::impl::impl(emulator_settings s)
       limiter(settings.limits),
       rate_limits_on(settings.rate_limits) {
   hub = std::make_unique<emu::socket_hub>(*ioc, settings, ws);
-  srv = std::make_unique<emu::server>(*ioc, settings, *hub,
-                                      [this](emu::http_request r, emu::respond_fn f) { handle_http(std::move(r), std::move(f)); });
+  srv = std::make_unique<emu::server>(*ioc, settings, *hub, [this](emu::http_request r, emu::respond_fn f) {
+    handle_http(std::move(r), std::move(f));
+  });
   waiter_timer = std::make_unique<boost::asio::steady_timer>(*ioc);
   ws.set_listener([this](const emulated_message& m) { on_message(m); });
   hub->on_connections_changed = [this] { notify_change(); };
@@ -140,8 +146,9 @@ void emulator::start() {
   log::add_secret(i.settings.bot_token);
   const emu::tls_material* tls = nullptr;
   if (i.settings.tls.enabled) {
-    i.tls = !i.settings.tls.cert_file.empty() ? emu::load_tls_files(i.settings.tls.cert_file, i.settings.tls.key_file)
-                                              : emu::make_self_signed(i.settings.host);
+    i.tls = !i.settings.tls.cert_file.empty()
+                ? emu::load_tls_files(i.settings.tls.cert_file, i.settings.tls.key_file)
+                : emu::make_self_signed(i.settings.host);
     tls = &i.tls;
     if (!i.settings.tls.cert_out.empty()) {
       std::ofstream out(i.settings.tls.cert_out, std::ios::binary | std::ios::trunc);
@@ -187,11 +194,21 @@ void emulator::stop() {
   i.ioc.reset();
 }
 
-std::uint16_t emulator::port() const { return impl_->port; }
-std::string emulator::base_url() const { return impl_->base_url(); }
-std::string emulator::api_url() const { return impl_->base_url() + "api/"; }
-std::string emulator::ca_pem() const { return impl_->tls.cert_pem; }
-const emulator_settings& emulator::settings() const { return impl_->settings; }
+std::uint16_t emulator::port() const {
+  return impl_->port;
+}
+std::string emulator::base_url() const {
+  return impl_->base_url();
+}
+std::string emulator::api_url() const {
+  return impl_->base_url() + "api/";
+}
+std::string emulator::ca_pem() const {
+  return impl_->tls.cert_pem;
+}
+const emulator_settings& emulator::settings() const {
+  return impl_->settings;
+}
 
 // ---- pushes (the work is in pushes.cpp) ---------------------------------------------------------------
 
@@ -207,17 +224,18 @@ push_result emulator::dm(const std::string& user, const std::string& text, const
   });
 }
 
-push_result emulator::channel_message(const std::string& user, const std::string& channel, const std::string& text,
-                                      const std::string& thread_ts) {
+push_result emulator::channel_message(const std::string& user, const std::string& channel,
+                                      const std::string& text, const std::string& thread_ts) {
   return impl_->run([&] { return impl_->push_user_message(user, channel, text, thread_ts, false); });
 }
 
-push_result emulator::bot_message(const std::string& bot_id, const std::string& channel, const std::string& text,
-                                  bool classic_subtype) {
+push_result emulator::bot_message(const std::string& bot_id, const std::string& channel,
+                                  const std::string& text, bool classic_subtype) {
   return impl_->run([&] { return impl_->push_bot_message(bot_id, channel, text, classic_subtype); });
 }
 
-push_result emulator::edit_message(const std::string& channel, const std::string& ts, const std::string& new_text) {
+push_result emulator::edit_message(const std::string& channel, const std::string& ts,
+                                   const std::string& new_text) {
   return impl_->run([&] { return impl_->push_edit(channel, ts, new_text); });
 }
 
@@ -226,8 +244,9 @@ push_result emulator::slash(const std::string& user, const std::string& channel,
   return impl_->run([&] { return impl_->push_slash(user, channel, text, command); });
 }
 
-push_result emulator::click(const std::string& user, const std::string& channel, const std::string& message_ts,
-                            const std::string& action_id, const std::optional<std::string>& value) {
+push_result emulator::click(const std::string& user, const std::string& channel,
+                            const std::string& message_ts, const std::string& action_id,
+                            const std::optional<std::string>& value) {
   return impl_->run([&] { return impl_->push_click(user, channel, message_ts, action_id, value); });
 }
 
@@ -294,14 +313,17 @@ void emulator::unsubscribe(int id) {
 
 // ---- faults --------------------------------------------------------------------------------------------
 
-void emulator::drop_connections() { impl_->run([&] { impl_->hub->drop_all(); }); }
+void emulator::drop_connections() {
+  impl_->run([&] { impl_->hub->drop_all(); });
+}
 
 void emulator::send_disconnect(disconnect_reason reason, int connection) {
   impl_->run([&] { impl_->hub->disconnect(reason, connection); });
 }
 
 void emulator::send_malformed_frame(int connection) {
-  impl_->run([&] { impl_->hub->send_raw(connection, R"({"envelope_id":"broken","payload":{"type":)", false); });
+  impl_->run(
+      [&] { impl_->hub->send_raw(connection, R"({"envelope_id":"broken","payload":{"type":)", false); });
 }
 
 void emulator::send_binary_frame(int connection) {
@@ -312,11 +334,17 @@ bool emulator::duplicate_envelope(const std::string& envelope_id) {
   return impl_->run([&] { return impl_->hub->duplicate(envelope_id); });
 }
 
-void emulator::blackhole(int connection) { impl_->run([&] { impl_->hub->blackhole(connection); }); }
+void emulator::blackhole(int connection) {
+  impl_->run([&] { impl_->hub->blackhole(connection); });
+}
 
-void emulator::inject_fault(method_fault fault) { impl_->run([&] { impl_->faults.push_back(std::move(fault)); }); }
+void emulator::inject_fault(method_fault fault) {
+  impl_->run([&] { impl_->faults.push_back(std::move(fault)); });
+}
 
-void emulator::clear_faults() { impl_->run([&] { impl_->faults.clear(); }); }
+void emulator::clear_faults() {
+  impl_->run([&] { impl_->faults.clear(); });
+}
 
 void emulator::set_rate_limits(bool on) {
   impl_->run([&] {

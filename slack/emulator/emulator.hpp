@@ -2,7 +2,7 @@
 // The Slack emulator: a stand-in for Slack on loopback, for tests, `tugboat demo`, `tugboat console`,
 // `tugboat emulator` and the benchmark. One port serves the Web API (`/api/<method>`), Socket Mode
 // (`/link/?ticket=…`, WebSocket) and the control surface (`/_emulator/…`, see docs/emulator.md), over
-// plain HTTP/WS or HTTPS/WSS. Shapes follow docs/../shared/reference/slack-protocol.md.
+// plain HTTP/WS or HTTPS/WSS. Shapes follow the protocol brief (shared/reference/slack-protocol.md).
 //
 // Ownership and threads: an `emulator` owns its own io_context and thread (start() .. stop()). Every
 // public method is thread-safe: it posts to that thread and waits for the result (called from the
@@ -24,7 +24,7 @@ struct emulator_tls {
   bool enabled = false;
   std::string cert_file;  // PEM; with key_file, used instead of a generated self-signed certificate
   std::string key_file;
-  std::string cert_out;   // when set, the certificate PEM is written here at start (for SSL_CERT_FILE)
+  std::string cert_out;  // when set, the certificate PEM is written here at start (for SSL_CERT_FILE)
 };
 
 // Per-minute limits of Slack's method tiers and chat.postMessage's per-channel limit. Slack's figures
@@ -34,9 +34,9 @@ struct emulator_rate_limits {
   int tier2_per_minute = 40;
   int tier3_per_minute = 100;
   int tier4_per_minute = 200;
-  int special_per_minute = 600;       // auth.test ("hundreds per minute")
+  int special_per_minute = 600;  // auth.test ("hundreds per minute")
   double post_per_channel_per_second = 1.0;
-  int post_burst = 5;                 // chat.postMessage: short bursts over 1/s per channel
+  int post_burst = 5;  // chat.postMessage: short bursts over 1/s per channel
 };
 
 struct emulator_settings {
@@ -54,9 +54,10 @@ struct emulator_settings {
   std::string bot_token = "xoxb-0001-0002-emulator";
   std::string app_id = "A0TUGBOAT";
   // Scopes the bot token has (x-oauth-scopes); methods needing a missing one answer missing_scope.
-  std::vector<std::string> bot_scopes = {"app_mentions:read", "channels:history", "chat:write", "commands",
-                                         "groups:history", "im:history", "im:read", "im:write",
-                                         "reactions:write", "users:read", "users:read.email"};
+  std::vector<std::string> bot_scopes = {"app_mentions:read", "channels:history", "chat:write",
+                                         "commands",          "groups:history",   "im:history",
+                                         "im:read",           "im:write",         "reactions:write",
+                                         "users:read",        "users:read.email"};
 };
 
 // What a push used: enough for a test to find the event again and match the ack.
@@ -111,8 +112,8 @@ struct method_fault {
   kind what = kind::error;
   std::string method;
   int count = 1;
-  int retry_after_s = 1;     // ratelimited
-  int http_status = 500;     // http_status
+  int retry_after_s = 1;                 // ratelimited
+  int http_status = 500;                 // http_status
   std::string error = "internal_error";  // error: the `error` of an ok:false answer
   std::chrono::milliseconds delay{0};    // delay: answer normally after this
 };
@@ -135,10 +136,10 @@ struct emulator_stats {
   std::uint64_t envelopes_sent = 0;  // every frame with an envelope_id, redeliveries and duplicates included
   std::uint64_t envelopes_acked = 0;
   std::uint64_t envelopes_redelivered = 0;
-  std::uint64_t envelopes_unacked = 0;  // currently waiting for an ack
+  std::uint64_t envelopes_unacked = 0;   // currently waiting for an ack
   std::uint64_t envelopes_given_up = 0;  // events that ran out of retries
-  std::uint64_t envelopes_queued = 0;   // waiting for a connection
-  std::uint64_t acks_unknown = 0;       // acks for no outstanding envelope (late or duplicate)
+  std::uint64_t envelopes_queued = 0;    // waiting for a connection
+  std::uint64_t acks_unknown = 0;        // acks for no outstanding envelope (late or duplicate)
   std::uint64_t frames_malformed_in = 0;
   std::uint64_t tickets_rejected = 0;
   std::uint64_t responses_429 = 0;
@@ -149,16 +150,19 @@ struct emulator_stats {
 
 struct flood_options {
   std::size_t count = 1000;
-  double per_second = 0;            // 0: full speed
+  double per_second = 0;             // 0: full speed
   std::size_t payload_bytes = 1500;  // approximate size of each envelope
   std::string channel = "C0002";
   std::string user = "U0ALICE";
+  // Full speed only: at most this many envelopes sent but not yet acked (0: no cap, only the socket's
+  // own back-pressure). A cap measures latency in a closed loop instead of the queue's depth.
+  std::size_t max_unacked = 0;
 };
 
 struct flood_result {
   std::size_t sent = 0;
   std::size_t acked = 0;
-  bool finished = false;  // every envelope acked
+  bool finished = false;                 // every envelope acked
   std::chrono::microseconds elapsed{0};  // first write → last ack
   std::vector<double> ack_latency_us;
 };
@@ -195,15 +199,16 @@ class emulator {
   // Sends `payload_json` (an events_api outer payload) as-is, for shapes the helpers above do not make.
   push_result raw_event(const std::string& payload_json);
 
-  std::string add_user(user_profile profile);  // returns the id
+  std::string add_user(user_profile profile);       // returns the id
   std::string dm_channel(const std::string& user);  // the D… channel with the bot (created on demand)
 
-  // What was posted. `channel` empty: every channel. `bot_only`: only the bot's posts (not pushed user messages).
+  // What was posted. `channel` empty: every channel. `bot_only`: only the bot's posts (not pushed user
+  // messages).
   std::vector<emulated_message> messages(const std::string& channel = {}, bool bot_only = true) const;
   // Waits until `done(messages(channel, bot_only))` holds; returns the last snapshot either way.
-  std::vector<emulated_message> wait_for_messages(const std::function<bool(const std::vector<emulated_message>&)>& done,
-                                                std::chrono::milliseconds timeout, const std::string& channel = {},
-                                                bool bot_only = true) const;
+  std::vector<emulated_message> wait_for_messages(
+      const std::function<bool(const std::vector<emulated_message>&)>& done, std::chrono::milliseconds timeout,
+      const std::string& channel = {}, bool bot_only = true) const;
   std::vector<emulated_message> wait_for_count(std::size_t count, std::chrono::milliseconds timeout,
                                              const std::string& channel = {}) const;
   // Called on the emulator thread for every new or changed message (user pushes included).

@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <condition_variable>
 #include <future>
 #include <map>
@@ -112,10 +111,11 @@ struct emulator::impl {
                          const std::string& action_id, const std::optional<std::string>& value);
   std::string new_response_url(const std::string& kind, response_target target);
 
-  // web_api.cpp
+  // web_api.cpp (front door) and web_methods.cpp (the methods)
   void handle_http(emu::http_request req, emu::respond_fn respond);
   emu::http_response web_api(const emu::http_request& req, std::string method);
   emu::http_response response_url_post(const emu::http_request& req, const std::string& id);
+  emu::http_response auth_test();
   emu::http_response chat_post(const params& p, bool ephemeral);
   emu::http_response chat_update(const params& p);
   emu::http_response chat_delete(const params& p);

@@ -18,7 +18,9 @@ void kb(writer& w, const char* k, bool v) {
   w.Bool(v);
 }
 
-std::string done(const rapidjson::StringBuffer& buf) { return {buf.GetString(), buf.GetSize()}; }
+std::string done(const rapidjson::StringBuffer& buf) {
+  return {buf.GetString(), buf.GetSize()};
+}
 
 // What Slack's clients put in `blocks` for a typed message: one rich_text section; a leading
 // "<@U…>" becomes a user element.

@@ -25,7 +25,8 @@ std::string str(const rapidjson::Value& v, const char* member) {
   return {it->value.GetString(), it->value.GetStringLength()};
 }
 
-void add_button(std::vector<emulated_button>& out, const rapidjson::Value& element, const std::string& block_id) {
+void add_button(std::vector<emulated_button>& out, const rapidjson::Value& element,
+                const std::string& block_id) {
   if (!element.IsObject() || str(element, "type") != "button") return;
   emulated_button b;
   if (auto t = element.FindMember("text"); t != element.MemberEnd()) b.text = str(t->value, "text");
@@ -61,7 +62,8 @@ std::string with_block_ids(std::string_view blocks_json, std::uint64_t& counter)
     static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     std::string id;
     for (auto n = ++counter * 7919 + 104729; id.size() < 5; n /= 62) id += kAlphabet[n % 62];
-    b.AddMember("block_id", rapidjson::Value(id.c_str(), static_cast<rapidjson::SizeType>(id.size()), d.GetAllocator()),
+    b.AddMember("block_id",
+                rapidjson::Value(id.c_str(), static_cast<rapidjson::SizeType>(id.size()), d.GetAllocator()),
                 d.GetAllocator());
     changed = true;
   }
@@ -93,7 +95,8 @@ std::vector<emulated_button> buttons_from_blocks(std::string_view blocks_json) {
     if (auto el = block.FindMember("elements"); el != block.MemberEnd() && el->value.IsArray()) {
       for (const auto& e : el->value.GetArray()) add_button(out, e, block_id);
     }
-    if (auto acc = block.FindMember("accessory"); acc != block.MemberEnd()) add_button(out, acc->value, block_id);
+    if (auto acc = block.FindMember("accessory"); acc != block.MemberEnd())
+      add_button(out, acc->value, block_id);
   }
   return out;
 }

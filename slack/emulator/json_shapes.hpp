@@ -12,9 +12,9 @@
 namespace tugboat::slack::emu {
 
 struct message_shape_options {
-  std::size_t reply_count = 0;      // > 0 on a thread parent
-  std::string latest_reply;         // ts of the newest reply
-  bool include_metadata = false;    // conversations.* only with include_all_metadata
+  std::size_t reply_count = 0;    // > 0 on a thread parent
+  std::string latest_reply;       // ts of the newest reply
+  bool include_metadata = false;  // conversations.* only with include_all_metadata
   std::string app_id;
 };
 

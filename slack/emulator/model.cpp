@@ -17,8 +17,8 @@ std::string key(std::string_view channel, std::string_view ts) {
   return k;
 }
 
-user_profile human(std::string id, std::string name, std::string real_name, std::string tz, std::string tz_label,
-                   int offset) {
+user_profile human(std::string id, std::string name, std::string real_name, std::string tz,
+                   std::string tz_label, int offset) {
   user_profile p;
   p.id = std::move(id);
   p.email = name + "@example.com";
@@ -40,9 +40,11 @@ workspace::workspace() : rng_(std::random_device{}()) {
   bot.is_bot = true;
   users_.push_back({bot, std::string(kBotId)});
   // Offsets are those of late November (no daylight saving anywhere here).
-  users_.push_back({human("U0ALICE", "alice", "Alice Archer", "America/New_York", "Eastern Standard Time", -18000), {}});
+  users_.push_back(
+      {human("U0ALICE", "alice", "Alice Archer", "America/New_York", "Eastern Standard Time", -18000), {}});
   users_.push_back({human("U0BOB", "bob", "Bob Becker", "Europe/Berlin", "Central European Time", 3600), {}});
-  users_.push_back({human("U0CAROL", "carol", "Carol Chandra", "Asia/Kolkata", "India Standard Time", 19800), {}});
+  users_.push_back(
+      {human("U0CAROL", "carol", "Carol Chandra", "Asia/Kolkata", "India Standard Time", 19800), {}});
   users_.push_back(
       {human("U0DAVE", "dave", "Dave Diaz", "America/Los_Angeles", "Pacific Standard Time", -28800), {}});
   users_.push_back({human("U0ERIN", "erin", "Erin Evans", "UTC", "Coordinated Universal Time", 0), {}});
@@ -79,9 +81,11 @@ const user_record& workspace::require_user(std::string_view id_or_name) const {
 
 std::string workspace::add_user(user_profile profile) {
   if (profile.name.empty()) throw std::invalid_argument("a user needs a name");
-  if (find_user(profile.name) != nullptr) throw std::invalid_argument(fmt::format("user '{}' exists", profile.name));
+  if (find_user(profile.name) != nullptr)
+    throw std::invalid_argument(fmt::format("user '{}' exists", profile.name));
   if (profile.id.empty()) profile.id = fmt::format("U1{:06}", ++next_user_);
-  if (find_user(profile.id) != nullptr) throw std::invalid_argument(fmt::format("user '{}' exists", profile.id));
+  if (find_user(profile.id) != nullptr)
+    throw std::invalid_argument(fmt::format("user '{}' exists", profile.id));
   std::string id = profile.id;
   users_.push_back({std::move(profile), {}});
   for (auto& c : channels_) {
@@ -96,7 +100,8 @@ const channel_record* workspace::find_channel(std::string_view id_or_name) {
     if (c.id == id_or_name || (!c.name.empty() && c.name == id_or_name)) return &c;
   }
   if (!id_or_name.empty() && (id_or_name.front() == 'U' || id_or_name.front() == 'W')) {
-    if (const auto* u = find_user(id_or_name); u != nullptr && !u->profile.is_bot) return &open_dm(u->profile.id);
+    if (const auto* u = find_user(id_or_name); u != nullptr && !u->profile.is_bot)
+      return &open_dm(u->profile.id);
   }
   return nullptr;
 }
@@ -108,7 +113,8 @@ const channel_record& workspace::require_channel(std::string_view id_or_name) {
 }
 
 bool workspace::has_dm(const std::string& user_id) const {
-  return std::any_of(channels_.begin(), channels_.end(), [&](const auto& c) { return c.is_im && c.im_user == user_id; });
+  return std::any_of(channels_.begin(), channels_.end(),
+                     [&](const auto& c) { return c.is_im && c.im_user == user_id; });
 }
 
 const channel_record& workspace::open_dm(const std::string& user_id) {

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <unordered_map>
 #include <random>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -53,9 +53,9 @@ class workspace {
   const channel_record& open_dm(const std::string& user_id);
   bool has_dm(const std::string& user_id) const;
 
-  std::string next_ts();            // "1700000000.000100": unique, increasing
-  std::string next_event_id();      // "Ev0000000001"-like
-  std::string next_envelope_id();   // a random UUID v4
+  std::string next_ts();           // "1700000000.000100": unique, increasing
+  std::string next_event_id();     // "Ev0000000001"-like
+  std::string next_envelope_id();  // a random UUID v4
   std::string next_trigger_id();
 
   // Stores a message (seq assigned) and notifies the listener.

@@ -13,15 +13,19 @@ namespace tugboat::slack {
 namespace {
 
 long long unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-std::string channel_type(const emu::channel_record& c) { return c.is_im ? "im" : "channel"; }
+std::string channel_type(const emu::channel_record& c) {
+  return c.is_im ? "im" : "channel";
+}
 
 }  // namespace
 
 push_result emulator::impl::push_user_message(const std::string& user, const std::string& channel,
-                                              const std::string& text, const std::string& thread_ts, bool mention) {
+                                              const std::string& text, const std::string& thread_ts,
+                                              bool mention) {
   const auto& u = ws.require_user(user);
   const auto& c = ws.require_channel(channel);
   if (mention && c.is_im) throw std::invalid_argument("Slack sends no app_mention in a DM; use dm()");
@@ -48,8 +52,8 @@ push_result emulator::impl::push_user_message(const std::string& user, const std
   r.event_id = ids.event_id;
   r.ts = stored.ts;
   r.channel = c.id;
-  r.envelope_id = hub->push(emu::envelope_kind::events_api, emu::event_callback_json(event, ids, settings.app_id, c.id),
-                            ids.event_id);
+  r.envelope_id = hub->push(emu::envelope_kind::events_api,
+                            emu::event_callback_json(event, ids, settings.app_id, c.id), ids.event_id);
   return r;
 }
 
@@ -69,12 +73,13 @@ push_result emulator::impl::push_bot_message(const std::string& bot_id, const st
   r.event_id = ids.event_id;
   r.ts = stored.ts;
   r.channel = c.id;
-  r.envelope_id = hub->push(emu::envelope_kind::events_api, emu::event_callback_json(event, ids, settings.app_id, c.id),
-                            ids.event_id);
+  r.envelope_id = hub->push(emu::envelope_kind::events_api,
+                            emu::event_callback_json(event, ids, settings.app_id, c.id), ids.event_id);
   return r;
 }
 
-push_result emulator::impl::push_edit(const std::string& channel, const std::string& ts, const std::string& text) {
+push_result emulator::impl::push_edit(const std::string& channel, const std::string& ts,
+                                      const std::string& text) {
   const auto& c = ws.require_channel(channel);
   auto* m = ws.find_message(c.id, ts);
   if (m == nullptr) throw std::invalid_argument(fmt::format("no message {} in {}", ts, c.id));
@@ -89,8 +94,8 @@ push_result emulator::impl::push_edit(const std::string& channel, const std::str
   r.event_id = ids.event_id;
   r.ts = ts;
   r.channel = c.id;
-  r.envelope_id = hub->push(emu::envelope_kind::events_api, emu::event_callback_json(event, ids, settings.app_id, c.id),
-                            ids.event_id);
+  r.envelope_id = hub->push(emu::envelope_kind::events_api,
+                            emu::event_callback_json(event, ids, settings.app_id, c.id), ids.event_id);
   return r;
 }
 
@@ -100,8 +105,8 @@ std::string emulator::impl::new_response_url(const std::string& kind, response_t
   return fmt::format("{}hooks/{}/{}", base_url(), kind, id);
 }
 
-push_result emulator::impl::push_slash(const std::string& user, const std::string& channel, const std::string& text,
-                                       const std::string& command) {
+push_result emulator::impl::push_slash(const std::string& user, const std::string& channel,
+                                       const std::string& text, const std::string& command) {
   const auto& u = ws.require_user(user);
   const auto& c = ws.require_channel(channel);
   emu::slash_fields f;
@@ -126,7 +131,8 @@ push_result emulator::impl::push_click(const std::string& user, const std::strin
   const auto& u = ws.require_user(user);
   const auto& c = ws.require_channel(channel);
   const auto* m = ws.find_message(c.id, message_ts);
-  if (m == nullptr || m->deleted) throw std::invalid_argument(fmt::format("no message {} in {}", message_ts, c.id));
+  if (m == nullptr || m->deleted)
+    throw std::invalid_argument(fmt::format("no message {} in {}", message_ts, c.id));
   emu::click_fields f;
   f.user_id = u.profile.id;
   f.user_name = u.profile.name;
@@ -145,7 +151,8 @@ push_result emulator::impl::push_click(const std::string& user, const std::strin
       break;
     }
   }
-  if (!found) throw std::invalid_argument(fmt::format("message {} has no button '{}'", message_ts, action_id));
+  if (!found)
+    throw std::invalid_argument(fmt::format("message {} has no button '{}'", message_ts, action_id));
   if (value) f.button.value = *value;
   f.response_url = new_response_url("actions", {c.id, u.profile.id, m->ts, 5});
   push_result r;

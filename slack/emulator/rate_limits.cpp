@@ -15,11 +15,16 @@ method_tier tier_of(std::string_view method) {
 
 int rate_limiter::per_minute(method_tier t) const {
   switch (t) {
-    case method_tier::tier1: return limits_.tier1_per_minute;
-    case method_tier::tier2: return limits_.tier2_per_minute;
-    case method_tier::tier3: return limits_.tier3_per_minute;
-    case method_tier::tier4: return limits_.tier4_per_minute;
-    case method_tier::special: return limits_.special_per_minute;
+    case method_tier::tier1:
+      return limits_.tier1_per_minute;
+    case method_tier::tier2:
+      return limits_.tier2_per_minute;
+    case method_tier::tier3:
+      return limits_.tier3_per_minute;
+    case method_tier::tier4:
+      return limits_.tier4_per_minute;
+    case method_tier::special:
+      return limits_.special_per_minute;
   }
   return limits_.tier3_per_minute;
 }

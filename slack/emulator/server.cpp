@@ -1,5 +1,6 @@
 #include "slack/emulator/server.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,8 +12,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-
-#include <array>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -40,7 +39,8 @@ std::string query_param(std::string_view query, std::string_view name) {
     auto amp = query.find('&');
     auto part = query.substr(0, amp);
     auto eq = part.find('=');
-    if (part.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : part.substr(eq + 1));
+    if (part.substr(0, eq) == name)
+      return std::string(eq == std::string_view::npos ? "" : part.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -108,7 +108,8 @@ class ws_session final : public socket_link, public std::enable_shared_from_this
       // A blackholed socket still notices when the peer goes away, but never answers anything.
       std::array<char, 4096> junk{};
       for (;;) {
-        auto [e, m] = co_await beast::get_lowest_layer(ws_).socket().async_read_some(net::buffer(junk), kNoThrow);
+        auto [e, m] =
+            co_await beast::get_lowest_layer(ws_).socket().async_read_some(net::buffer(junk), kNoThrow);
         if (e) break;
       }
     }
@@ -170,9 +171,9 @@ class ws_session final : public socket_link, public std::enable_shared_from_this
     writing_ = true;
     auto& f = queue_.front();
     ws_.binary(f.binary);
-    ws_.async_write(net::buffer(f.data), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
+    ws_.async_write(
+        net::buffer(f.data),
+        [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(boost::system::error_code ec) {
@@ -193,7 +194,8 @@ class ws_session final : public socket_link, public std::enable_shared_from_this
   }
 
   void start_close() {
-    ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](boost::system::error_code) {});
+    ws_.async_close(websocket::close_code::normal,
+                    [self = this->shared_from_this()](boost::system::error_code) {});
   }
 
   void schedule_ping() {
@@ -345,7 +347,8 @@ void server::listen(const tls_material* tls) {
   if (tls != nullptr) {
     i.ssl.emplace(net::ssl::context::tls_server);
     i.ssl->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                       net::ssl::context::no_tlsv1_1);
     boost::system::error_code ec;
     i.ssl->use_certificate_chain(net::buffer(tls->cert_pem), ec);
     if (!ec) i.ssl->use_private_key(net::buffer(tls->key_pem), net::ssl::context::pem, ec);
@@ -358,8 +361,9 @@ void server::listen(const tls_material* tls) {
   i.acceptor.open(ep.protocol());
   i.acceptor.set_option(net::socket_base::reuse_address(true));
   i.acceptor.bind(ep, ec);
-  if (ec) throw std::runtime_error("emulator: cannot listen on " + i.settings.host + ":" +
-                                   std::to_string(i.settings.port) + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("emulator: cannot listen on " + i.settings.host + ":" +
+                             std::to_string(i.settings.port) + ": " + ec.message());
   i.acceptor.listen(net::socket_base::max_listen_connections);
   i.port = i.acceptor.local_endpoint().port();
   net::co_spawn(i.ioc, i.accept_loop(), [](std::exception_ptr e) {
@@ -372,7 +376,9 @@ void server::listen(const tls_material* tls) {
   });
 }
 
-std::uint16_t server::port() const { return impl_->port; }
+std::uint16_t server::port() const {
+  return impl_->port;
+}
 
 void server::close() {
   boost::system::error_code ec;

@@ -5,7 +5,6 @@
 // Thread: construct, listen and close on the emulator's thread (or before it runs). listen() throws
 // std::runtime_error when the address cannot be bound or the TLS material is bad.
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -44,7 +43,8 @@ using http_handler = std::function<void(http_request, respond_fn)>;
 
 class server {
  public:
-  server(boost::asio::io_context& ioc, const emulator_settings& settings, socket_hub& hub, http_handler handler);
+  server(boost::asio::io_context& ioc, const emulator_settings& settings, socket_hub& hub,
+         http_handler handler);
   ~server();
 
   void listen(const tls_material* tls);  // nullptr: plain

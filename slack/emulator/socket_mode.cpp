@@ -12,14 +12,17 @@
 namespace tugboat::slack::emu {
 namespace {
 
-constexpr std::size_t kFloodWindow = 256;      // full speed: at most this many flood frames not yet written
+constexpr std::size_t kFloodWindow = 256;       // full speed: at most this many flood frames not yet written
 constexpr std::size_t kDuplicateMemory = 4096;  // envelopes remembered for duplicate()
 
 const char* kind_name(envelope_kind k) {
   switch (k) {
-    case envelope_kind::events_api: return "events_api";
-    case envelope_kind::slash_commands: return "slash_commands";
-    case envelope_kind::interactive: return "interactive";
+    case envelope_kind::events_api:
+      return "events_api";
+    case envelope_kind::slash_commands:
+      return "slash_commands";
+    case envelope_kind::interactive:
+      return "interactive";
   }
   return "events_api";
 }
@@ -37,7 +40,8 @@ std::string envelope_frame(envelope_kind kind, const std::string& envelope_id, c
   f += R"(","accepts_response_payload":)";
   f += kind == envelope_kind::events_api ? "false" : "true";
   if (kind == envelope_kind::events_api) {
-    f += fmt::format(R"(,"retry_attempt":{},"retry_reason":"{}")", retry_attempt, retry_attempt > 0 ? "timeout" : "");
+    f += fmt::format(R"(,"retry_attempt":{},"retry_reason":"{}")", retry_attempt,
+                     retry_attempt > 0 ? "timeout" : "");
   }
   f += '}';
   return f;
@@ -51,7 +55,12 @@ std::string disconnect_frame(disconnect_reason r, std::uint64_t link) {
 }  // namespace
 
 socket_hub::socket_hub(boost::asio::io_context& ioc, const emulator_settings& settings, workspace& ws)
-    : ioc_(ioc), settings_(settings), ws_(ws), ack_timeout_(settings.ack_timeout), timer_(ioc), flood_timer_(ioc) {}
+    : ioc_(ioc),
+      settings_(settings),
+      ws_(ws),
+      ack_timeout_(settings.ack_timeout),
+      timer_(ioc),
+      flood_timer_(ioc) {}
 
 socket_hub::~socket_hub() = default;
 
@@ -80,10 +89,12 @@ void socket_hub::on_open(std::shared_ptr<socket_link> link) {
     return;
   }
   conns_.push_back({link, false});
-  link->send(fmt::format(R"({{"type":"hello","num_connections":{},"debug_info":{{"host":"applink-emulator-{}",)"
-                         R"("build_number":1,"approximate_connection_time":18060}},"connection_info":{{"app_id":{}}}}})",
-                         conns_.size(), link->id(), json_quote(settings_.app_id)),
-             false, {});
+  link->send(
+      fmt::format(
+          R"({{"type":"hello","num_connections":{},"debug_info":{{"host":"applink-emulator-{}",)"
+          R"("build_number":1,"approximate_connection_time":18060}},"connection_info":{{"app_id":{}}}}})",
+          conns_.size(), link->id(), json_quote(settings_.app_id)),
+      false, {});
   ++hellos_;
   log::debug("emulator", "socket {} open ({} open)", link->id(), conns_.size());
   // Events that waited for a socket go out now, oldest first.
@@ -182,16 +193,18 @@ void socket_hub::deliver(queued q) {
   }
   auto envelope_id = std::move(q.envelope_id);
   auto frame = envelope_frame(q.kind, envelope_id, *q.payload, q.retry_attempt);
-  outstanding_.emplace(envelope_id, outstanding{q.kind, q.payload, std::move(q.event_id), q.retry_attempt,
-                                                c->link->id(), {}, false, q.flood});
+  outstanding_.emplace(
+      envelope_id,
+      outstanding{
+          q.kind, q.payload, std::move(q.event_id), q.retry_attempt, c->link->id(), {}, false, q.flood});
   ++sent_;
   c->link->send(std::move(frame), false, envelope_id);
 }
 
 std::string socket_hub::push(envelope_kind kind, std::string payload_json, std::string event_id) {
   auto envelope_id = ws_.next_envelope_id();
-  deliver({kind, envelope_id, std::make_shared<const std::string>(std::move(payload_json)), std::move(event_id), 0, 0,
-           false});
+  deliver({kind, envelope_id, std::make_shared<const std::string>(std::move(payload_json)),
+           std::move(event_id), 0, 0, false});
   return envelope_id;
 }
 
@@ -221,7 +234,8 @@ void socket_hub::on_timer() {
     if (o.kind != envelope_kind::events_api) continue;  // slash commands and clicks are not retried
     if (o.retry_attempt >= settings_.max_retries) {
       ++given_up_;
-      log::warn("emulator", "event {} was never acked; giving up after {} retries", o.event_id, o.retry_attempt);
+      log::warn("emulator", "event {} was never acked; giving up after {} retries", o.event_id,
+                o.retry_attempt);
       continue;
     }
     ++redelivered_;
@@ -257,7 +271,8 @@ void socket_hub::disconnect(disconnect_reason reason, int index) {
       continue;
     }
     // Slack closes a socket some seconds after warning/refresh_requested; link_disabled closes soon.
-    auto grace = reason == disconnect_reason::link_disabled ? std::chrono::milliseconds(100) : settings_.refresh_grace;
+    auto grace =
+        reason == disconnect_reason::link_disabled ? std::chrono::milliseconds(100) : settings_.refresh_grace;
     auto t = std::make_shared<boost::asio::steady_timer>(ioc_, grace);
     grace_timers_.push_back(t);
     t->async_wait([this, t, link](boost::system::error_code ec) {
@@ -277,8 +292,8 @@ bool socket_hub::duplicate(const std::string& envelope_id) {
   auto* c = pick(0);
   if (c == nullptr) return false;
   ++sent_;
-  c->link->send(envelope_frame(it->second.kind, envelope_id, *it->second.payload, it->second.retry_attempt), false,
-                {});
+  c->link->send(envelope_frame(it->second.kind, envelope_id, *it->second.payload, it->second.retry_attempt),
+                false, {});
   return true;
 }
 
@@ -303,7 +318,8 @@ void socket_hub::fill_stats(emulator_stats& s) const {
 }
 
 void socket_hub::reset_stats() {
-  opened_ = hellos_ = sent_ = acked_ = redelivered_ = given_up_ = unknown_acks_ = malformed_in_ = tickets_rejected_ = 0;
+  opened_ = hellos_ = sent_ = acked_ = redelivered_ = given_up_ = unknown_acks_ = malformed_in_ =
+      tickets_rejected_ = 0;
   latency_us_.clear();
   outstanding_.clear();
   deadlines_.clear();
@@ -334,9 +350,10 @@ std::string socket_hub::flood_payload(std::size_t n) {
   m.ts = ws_.next_ts();
   m.text = flood_filler_;
   auto event = message_event_json(m, "message", "channel");
-  event_ids ids{ws_.next_event_id(), static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                                 .count())};
+  event_ids ids{ws_.next_event_id(),
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count())};
   (void)n;
   return event_callback_json(event, ids, settings_.app_id, flood_.channel);
 }
@@ -366,17 +383,29 @@ void socket_hub::pump_flood() {
     auto payload = flood_payload(flood_pushed_);
     ++flood_pushed_;
     ++flood_unwritten_;
-    deliver({envelope_kind::events_api, {}, std::make_shared<const std::string>(std::move(payload)), {}, 0, 0, true});
+    deliver({envelope_kind::events_api,
+             {},
+             std::make_shared<const std::string>(std::move(payload)),
+             {},
+             0,
+             0,
+             true});
   };
   if (flood_.per_second <= 0) {
-    while (flood_pushed_ < flood_.count && flood_unwritten_ < kFloodWindow) push_one();
+    auto room = [this] {
+      return flood_unwritten_ < kFloodWindow &&
+             (flood_.max_unacked == 0 || flood_pushed_ - flood_acked_ < flood_.max_unacked);
+    };
+    while (flood_pushed_ < flood_.count && room()) push_one();
   } else {
     auto now = steady::now();
-    auto due = static_cast<std::size_t>(std::chrono::duration<double>(now - flood_start_).count() * flood_.per_second) + 1;
+    auto due = static_cast<std::size_t>(std::chrono::duration<double>(now - flood_start_).count() *
+                                        flood_.per_second) +
+               1;
     while (flood_pushed_ < flood_.count && flood_pushed_ < due) push_one();
     if (flood_pushed_ < flood_.count) {
-      auto next = flood_start_ + std::chrono::duration_cast<steady::duration>(
-                                     std::chrono::duration<double>(static_cast<double>(flood_pushed_) / flood_.per_second));
+      auto next = flood_start_ + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(
+                                     static_cast<double>(flood_pushed_) / flood_.per_second));
       flood_timer_.expires_at(next);
       flood_timer_.async_wait([this](boost::system::error_code ec) {
         if (!ec) pump_flood();

@@ -7,7 +7,6 @@
 // Thread: everything here runs on the emulator's thread. Nothing throws except bad_alloc.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <deque>

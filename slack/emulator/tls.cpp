@@ -19,7 +19,9 @@ namespace {
 template <auto Free>
 struct deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using pkey_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY_free>>;
 using x509_ptr = std::unique_ptr<X509, deleter<X509_free>>;
@@ -79,9 +81,10 @@ tls_material make_self_signed(const std::string& host) {
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
   check(X509_set_pubkey(cert.get(), key.get()), "X509_set_pubkey");
   auto* name = X509_get_subject_name(cert.get());
-  check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("tugboat slack emulator"),
-                                   -1, -1, 0),
-        "X509_NAME_add_entry");
+  check(
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                 reinterpret_cast<const unsigned char*>("tugboat slack emulator"), -1, -1, 0),
+      "X509_NAME_add_entry");
   check(X509_set_issuer_name(cert.get(), name), "X509_set_issuer_name");
   std::string san = "IP:127.0.0.1,DNS:localhost";
   if (!host.empty() && host != "127.0.0.1" && host != "localhost") {

@@ -1,5 +1,6 @@
-// The Web API under /api/<method> with Slack's shapes and errors, and POSTs to response_urls. Auth,
-// injected faults and rate limits are checked in one place (`web_api`) before a method runs.
+// The Web API's front door: /api/<method> requests are parsed, authenticated, put through injected
+// faults and rate limits in one place (`web_api`), then dispatched to the methods in web_methods.cpp.
+// Also the POSTs to response_urls.
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 
 #include "core/log.hpp"
 #include "slack/emulator/emulator_impl.hpp"
@@ -20,48 +22,14 @@ using emu::http_request;
 using emu::http_response;
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// A JSON object being written; finish() closes it and makes the 200 answer.
-struct reply {
-  rapidjson::StringBuffer buf;
-  writer w{buf};
-  explicit reply(bool ok = true) {
-    w.StartObject();
-    w.Key("ok");
-    w.Bool(ok);
-  }
-  reply& str(const char* k, std::string_view v) {
-    w.Key(k);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    return *this;
-  }
-  reply& raw(const char* k, std::string_view json, rapidjson::Type t = rapidjson::kObjectType) {
-    w.Key(k);
-    w.RawValue(json.data(), json.size(), t);
-    return *this;
-  }
-  reply& boolean(const char* k, bool v) {
-    w.Key(k);
-    w.Bool(v);
-    return *this;
-  }
-  http_response finish() {
-    w.EndObject();
-    return {200, "application/json; charset=utf-8", std::string(buf.GetString(), buf.GetSize()), {}, {}};
-  }
-};
-
 http_response error(std::string_view code) {
-  return {200, "application/json; charset=utf-8", fmt::format(R"({{"ok":false,"error":"{}"}})", code), {}, {}};
+  return {
+      200, "application/json; charset=utf-8", fmt::format(R"({{"ok":false,"error":"{}"}})", code), {}, {}};
 }
 
 std::string get(const params& p, std::string_view k) {
   auto it = p.find(k);
   return it == p.end() ? std::string() : it->second;
-}
-
-bool truthy(const params& p, std::string_view k) {
-  auto v = get(p, k);
-  return v == "true" || v == "1";
 }
 
 std::string scope_for(std::string_view method, std::string_view channel) {
@@ -76,21 +44,9 @@ std::string scope_for(std::string_view method, std::string_view channel) {
   return {};
 }
 
-// Opaque cursors as Slack's look (base64-ish); ours encode an offset.
-std::string make_cursor(std::size_t offset) { return fmt::format("ZW11LW9mZnNldDo{}", offset); }
-bool read_cursor(const std::string& c, std::size_t& offset) {
-  static constexpr std::string_view kPrefix = "ZW11LW9mZnNldDo";
-  if (c.empty()) {
-    offset = 0;
-    return true;
-  }
-  if (!c.starts_with(kPrefix)) return false;
-  try {
-    offset = std::stoul(c.substr(kPrefix.size()));
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
+bool truthy(const params& p, std::string_view k) {
+  auto v = get(p, k);
+  return v == "true" || v == "1";
 }
 
 }  // namespace
@@ -119,7 +75,8 @@ void parse_form(std::string_view text, params& out) {
     auto part = text.substr(0, amp);
     if (!part.empty()) {
       auto eq = part.find('=');
-      out[url_decode(part.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
+      out[url_decode(part.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : url_decode(part.substr(eq + 1));
     }
     if (amp == std::string_view::npos) break;
     text.remove_prefix(amp + 1);
@@ -179,7 +136,11 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
         return r;
       }
       case method_fault::kind::http_status:
-        return {static_cast<unsigned>(f.http_status), "text/html", "<html><body>upstream trouble</body></html>", {}, {}};
+        return {static_cast<unsigned>(f.http_status),
+                "text/html",
+                "<html><body>upstream trouble</body></html>",
+                {},
+                {}};
       case method_fault::kind::error:
         return error(f.error);
     }
@@ -192,8 +153,10 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
     if (req.authorization.starts_with("Bearer ")) token = req.authorization.substr(7);
     if (token.empty()) token = get(p, "token");
     const bool app_method = method == "apps.connections.open";
+    if (app_method && req.verb != "POST") return error("insecure_request");  // Slack's name for "not a POST"
     if (token.empty()) return error("not_authed");
-    if (token == (app_method ? settings.bot_token : settings.app_token)) return error("not_allowed_token_type");
+    if (token == (app_method ? settings.bot_token : settings.app_token))
+      return error("not_allowed_token_type");
     if (token != (app_method ? settings.app_token : settings.bot_token)) return error("invalid_auth");
     if (rate_limits_on) {
       if (int retry = limiter.admit(method, get(p, "channel"), std::chrono::steady_clock::now()); retry > 0) {
@@ -208,14 +171,23 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
       auto url = fmt::format("{}://{}:{}/link/?ticket={}&app_id={}", settings.tls.enabled ? "wss" : "ws",
                              settings.host == "0.0.0.0" ? std::string("127.0.0.1") : settings.host, port,
                              hub->new_ticket(), settings.app_id);
-      return reply().str("url", url).finish();
+      return {200,
+              "application/json; charset=utf-8",
+              fmt::format(R"({{"ok":true,"url":{}}})", emu::json_quote(url)),
+              {},
+              {}};
     }
     std::string scopes;
     for (const auto& s : settings.bot_scopes) scopes += (scopes.empty() ? "" : ",") + s;
     auto needed = scope_for(method, get(p, "channel"));
     if (!needed.empty() && std::find(settings.bot_scopes.begin(), settings.bot_scopes.end(), needed) ==
                                settings.bot_scopes.end()) {
-      auto out = reply(false).str("error", "missing_scope").str("needed", needed).str("provided", scopes).finish();
+      http_response out{200,
+                        "application/json; charset=utf-8",
+                        fmt::format(R"({{"ok":false,"error":"missing_scope","needed":{},"provided":{}}})",
+                                    emu::json_quote(needed), emu::json_quote(scopes)),
+                        {},
+                        {}};
       out.headers.emplace_back("x-oauth-scopes", scopes);
       out.headers.emplace_back("x-accepted-oauth-scopes", needed);
       return out;
@@ -223,25 +195,16 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
 
     using handler = std::function<http_response(emulator::impl&, const params&)>;
     static const std::map<std::string, handler, std::less<>> kMethods = {
-        {"auth.test",
-         [](emulator::impl&, const params&) {
-           return reply()
-               .str("url", fmt::format("https://{}.slack.com/", emu::kTeamName))
-               .str("team", emu::kTeamName)
-               .str("user", emu::kBotName)
-               .str("team_id", emu::kTeamId)
-               .str("user_id", emu::kBotUser)
-               .str("bot_id", emu::kBotId)
-               .boolean("is_enterprise_install", false)
-               .finish();
-         }},
+        {"auth.test", [](emulator::impl& i, const params&) { return i.auth_test(); }},
         {"chat.postMessage", [](emulator::impl& i, const params& a) { return i.chat_post(a, false); }},
         {"chat.postEphemeral", [](emulator::impl& i, const params& a) { return i.chat_post(a, true); }},
         {"chat.update", [](emulator::impl& i, const params& a) { return i.chat_update(a); }},
         {"chat.delete", [](emulator::impl& i, const params& a) { return i.chat_delete(a); }},
         {"conversations.open", [](emulator::impl& i, const params& a) { return i.conversations_open(a); }},
-        {"conversations.replies", [](emulator::impl& i, const params& a) { return i.conversations_read(a, true); }},
-        {"conversations.history", [](emulator::impl& i, const params& a) { return i.conversations_read(a, false); }},
+        {"conversations.replies",
+         [](emulator::impl& i, const params& a) { return i.conversations_read(a, true); }},
+        {"conversations.history",
+         [](emulator::impl& i, const params& a) { return i.conversations_read(a, false); }},
         {"users.info", [](emulator::impl& i, const params& a) { return i.users_read(a, false); }},
         {"users.lookupByEmail", [](emulator::impl& i, const params& a) { return i.users_read(a, true); }},
         {"reactions.add", [](emulator::impl& i, const params& a) { return i.reactions_add(a); }},
@@ -257,251 +220,12 @@ http_response emulator::impl::web_api(const http_request& req, std::string metho
   return r;
 }
 
-// ---- chat.* ------------------------------------------------------------------------------------------
-
-http_response emulator::impl::chat_post(const params& p, bool ephemeral) {
-  auto channel_arg = get(p, "channel");
-  const auto* c = channel_arg.empty() ? nullptr : ws.find_channel(channel_arg);
-  if (c == nullptr) return error("channel_not_found");
-  if (!c->bot_is_member) return error("not_in_channel");
-  auto text = get(p, "text");
-  auto blocks = get(p, "blocks");
-  if (!blocks.empty() && !emu::valid_blocks(blocks)) return error("invalid_blocks");
-  if (blocks == "[]") blocks.clear();
-  if (text.empty() && blocks.empty()) return error("no_text");
-  if (!blocks.empty()) blocks = emu::with_block_ids(blocks, block_counter);
-  if (text.size() > 40000) return error("msg_too_long");
-  emulated_message m;
-  m.channel = c->id;
-  m.user = std::string(emu::kBotUser);
-  m.bot_id = std::string(emu::kBotId);
-  m.text = text;
-  m.blocks_json = blocks;
-  m.buttons = emu::buttons_from_blocks(blocks);
-  if (ephemeral) {
-    auto user = get(p, "user");
-    const auto* u = ws.find_user(user);
-    if (u == nullptr) return error("user_not_found");
-    if (!c->members.contains(u->profile.id)) return error("user_not_in_channel");
-    m.ephemeral_to = u->profile.id;
-  }
-  if (auto metadata = get(p, "metadata"); !metadata.empty() && !ephemeral) {
-    rapidjson::Document d;
-    d.Parse(metadata.data(), metadata.size());
-    if (d.HasParseError() || !d.IsObject()) return error("invalid_metadata_format");
-    auto type = d.FindMember("event_type");
-    if (type == d.MemberEnd() || !type->value.IsString()) return error("invalid_metadata_schema");
-    m.metadata_event_type = type->value.GetString();
-    if (auto payload = d.FindMember("event_payload"); payload != d.MemberEnd()) {
-      if (!payload->value.IsObject()) return error("invalid_metadata_schema");
-      rapidjson::StringBuffer buf;
-      writer w(buf);
-      payload->value.Accept(w);
-      m.metadata_payload_json.assign(buf.GetString(), buf.GetSize());
-    } else {
-      m.metadata_payload_json = "{}";
-    }
-  }
-  if (auto thread_arg = get(p, "thread_ts"); !thread_arg.empty()) {
-    // A reply to a reply lands in the parent's thread; an unknown thread_ts posts to the channel.
-    if (auto* parent = ws.find_message(c->id, thread_arg)) {
-      if (!parent->thread_ts.empty() && parent->thread_ts != parent->ts) parent = ws.find_message(c->id, parent->thread_ts);
-      if (parent != nullptr) {
-        if (parent->thread_ts.empty()) {
-          parent->thread_ts = parent->ts;
-          ws.changed(*parent);
-        }
-        m.thread_ts = parent->ts;
-      }
-    }
-  }
-  m.ts = ws.next_ts();
-  auto& stored = ws.add_message(std::move(m));
-  if (ephemeral) return reply().str("message_ts", stored.ts).finish();
-  return reply()
-      .str("channel", stored.channel)
-      .str("ts", stored.ts)
-      .raw("message", emu::message_json(stored, {0, {}, true, settings.app_id}))
-      .finish();
-}
-
-http_response emulator::impl::chat_update(const params& p) {
-  const auto* c = ws.find_channel(get(p, "channel"));
-  if (c == nullptr) return error("channel_not_found");
-  auto ts = get(p, "ts");
-  auto* m = ts.empty() ? nullptr : ws.find_message(c->id, ts);
-  if (m == nullptr || m->deleted || !m->ephemeral_to.empty()) return error("message_not_found");
-  if (m->user != emu::kBotUser) return error("cant_update_message");
-  auto blocks_given = p.contains("blocks");
-  auto blocks = get(p, "blocks");
-  if (blocks_given && !blocks.empty() && !emu::valid_blocks(blocks)) return error("invalid_blocks");
-  if (p.contains("text")) m->text = get(p, "text");
-  if (blocks_given) {
-    m->blocks_json = blocks == "[]" || blocks.empty() ? "" : emu::with_block_ids(blocks, block_counter);
-    m->buttons = emu::buttons_from_blocks(m->blocks_json);
-  }
-  if (auto metadata = get(p, "metadata"); !metadata.empty()) {
-    rapidjson::Document d;
-    d.Parse(metadata.data(), metadata.size());
-    if (d.HasParseError() || !d.IsObject()) return error("invalid_metadata_format");
-    if (auto type = d.FindMember("event_type"); type != d.MemberEnd() && type->value.IsString()) {
-      m->metadata_event_type = type->value.GetString();
-    }
-    if (auto payload = d.FindMember("event_payload"); payload != d.MemberEnd() && payload->value.IsObject()) {
-      rapidjson::StringBuffer buf;
-      writer w(buf);
-      payload->value.Accept(w);
-      m->metadata_payload_json.assign(buf.GetString(), buf.GetSize());
-    }
-  }
-  ++m->edited;
-  ws.changed(*m);
-  return reply()
-      .str("channel", m->channel)
-      .str("ts", m->ts)
-      .str("text", m->text)
-      .raw("message", emu::message_json(*m, {ws.reply_count(m->channel, m->ts), {}, true, settings.app_id}))
-      .finish();
-}
-
-http_response emulator::impl::chat_delete(const params& p) {
-  const auto* c = ws.find_channel(get(p, "channel"));
-  if (c == nullptr) return error("channel_not_found");
-  auto* m = ws.find_message(c->id, get(p, "ts"));
-  if (m == nullptr || m->deleted) return error("message_not_found");
-  if (m->user != emu::kBotUser) return error("cant_delete_message");
-  m->deleted = true;
-  ws.changed(*m);
-  return reply().str("channel", m->channel).str("ts", m->ts).finish();
-}
-
-// ---- conversations.* ------------------------------------------------------------------------------------
-
-http_response emulator::impl::conversations_open(const params& p) {
-  auto users = get(p, "users");
-  if (users.empty()) {
-    if (auto ch = get(p, "channel"); !ch.empty()) {
-      const auto* c = ws.find_channel(ch);
-      if (c == nullptr) return error("channel_not_found");
-      reply r;
-      r.w.Key("channel");
-      r.w.StartObject();
-      r.str("id", c->id);
-      r.w.EndObject();
-      return r.finish();
-    }
-    return error("users_list_not_supplied");
-  }
-  if (users.find(',') != std::string::npos) return error("not_supported_in_emulator");  // group DMs
-  const auto* u = ws.find_user(users);
-  if (u == nullptr) return error("user_not_found");
-  if (u->profile.is_bot) return error("cannot_dm_bot");
-  bool existed = ws.has_dm(u->profile.id);
-  const auto& c = ws.open_dm(u->profile.id);
-  reply r;
-  if (truthy(p, "return_im")) r.boolean("no_op", existed).boolean("already_open", existed);
-  r.w.Key("channel");
-  r.w.StartObject();
-  r.str("id", c.id);
-  if (truthy(p, "return_im")) {
-    r.boolean("is_im", true).str("user", u->profile.id).boolean("is_open", true);
-  }
-  r.w.EndObject();
-  return r.finish();
-}
-
-http_response emulator::impl::conversations_read(const params& p, bool replies) {
-  auto channel = get(p, "channel");
-  if (channel.empty()) return error("channel_not_found");
-  const auto* c = ws.find_channel(channel);
-  if (c == nullptr || (channel.front() != c->id.front() && channel.front() != '#')) return error("channel_not_found");
-  if (!c->bot_is_member) return error("not_in_channel");
-  std::vector<const emulated_message*> list;
-  if (replies) {
-    auto ts = get(p, "ts");
-    if (ts.empty()) return error("invalid_arguments");
-    list = ws.thread(c->id, ts);
-    if (list.empty()) return error("thread_not_found");
-  } else {
-    list = ws.history(c->id);
-  }
-  auto oldest = get(p, "oldest");
-  auto latest = get(p, "latest");
-  bool inclusive = truthy(p, "inclusive");
-  std::erase_if(list, [&](const emulated_message* m) {
-    if (!oldest.empty() && (m->ts < oldest || (!inclusive && m->ts == oldest))) return true;
-    if (!latest.empty() && (m->ts > latest || (!inclusive && m->ts == latest))) return true;
-    return false;
-  });
-  std::size_t offset = 0;
-  if (!read_cursor(get(p, "cursor"), offset)) return error("invalid_cursor");
-  std::size_t limit = replies ? 1000 : 100;
-  if (auto l = get(p, "limit"); !l.empty()) {
-    try {
-      limit = std::clamp<std::size_t>(std::stoul(l), 1, 1000);
-    } catch (const std::exception&) {
-      return error("invalid_limit");
-    }
-  }
-  bool metadata = truthy(p, "include_all_metadata");
-  reply r;
-  r.w.Key("messages");
-  r.w.StartArray();
-  std::size_t end = std::min(list.size(), offset + limit);
-  for (std::size_t k = offset; k < end; ++k) {
-    const auto* m = list[k];
-    emu::message_shape_options o{ws.reply_count(c->id, m->ts), {}, metadata, settings.app_id};
-    if (o.reply_count > 0) o.latest_reply = ws.thread(c->id, m->ts).back()->ts;
-    auto json = emu::message_json(*m, o);
-    r.w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
-  r.w.EndArray();
-  bool more = end < list.size();
-  r.boolean("has_more", more);
-  r.w.Key("response_metadata");
-  r.w.StartObject();
-  r.str("next_cursor", more ? make_cursor(end) : std::string());
-  r.w.EndObject();
-  return r.finish();
-}
-
-// ---- users.*, reactions.add ----------------------------------------------------------------------------
-
-http_response emulator::impl::users_read(const params& p, bool by_email) {
-  const emu::user_record* u = nullptr;
-  if (by_email) {
-    u = ws.find_user_by_email(get(p, "email"));
-    if (u == nullptr) return error("users_not_found");
-  } else {
-    auto id = get(p, "user");
-    u = id.empty() ? nullptr : ws.find_user(id);
-    if (u == nullptr || u->profile.id != id) return error("user_not_found");
-  }
-  return reply().raw("user", emu::user_json(*u)).finish();
-}
-
-http_response emulator::impl::reactions_add(const params& p) {
-  auto name = get(p, "name");
-  if (name.size() >= 2 && name.front() == ':' && name.back() == ':') name = name.substr(1, name.size() - 2);
-  auto channel = get(p, "channel");
-  auto ts = get(p, "timestamp");
-  if (channel.empty() || ts.empty()) return error("no_item_specified");
-  const auto* c = ws.find_channel(channel);
-  if (c == nullptr) return error("channel_not_found");
-  if (name.empty()) return error("invalid_name");
-  auto* m = ws.find_message(c->id, ts);
-  if (m == nullptr || m->deleted) return error("message_not_found");
-  if (std::find(m->reactions.begin(), m->reactions.end(), name) != m->reactions.end()) return error("already_reacted");
-  m->reactions.push_back(name);
-  ws.changed(*m);
-  return reply().finish();
-}
-
 // ---- response_url ----------------------------------------------------------------------------------------
 
 http_response emulator::impl::response_url_post(const http_request& req, const std::string& id) {
   auto it = response_urls.find(id);
-  if (it == response_urls.end() || it->second.uses_left <= 0) return {404, "text/plain", "expired_url", {}, {}};
+  if (it == response_urls.end() || it->second.uses_left <= 0)
+    return {404, "text/plain", "expired_url", {}, {}};
   --it->second.uses_left;
   auto target = it->second;
   params p;

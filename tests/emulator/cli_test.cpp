@@ -59,7 +59,8 @@ class child {
   std::string read_until(const std::string& marker, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (text_.find(marker + "\n") == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
       pollfd p{out_, POLLIN, 0};
       if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -140,8 +141,10 @@ TEST_CASE("tugboat emulator --tls writes a certificate a client can trust") {
   pem << in.rdbuf();
   std::remove(cert.c_str());
   http_client api(v["SLACK_API_URL"], pem.str());
-  auto url = jstr(api.request("POST", "apps.connections.open", {}, {{"Authorization", "Bearer " + v["SLACK_APP_TOKEN"]}}).body,
-                  "/url");
+  auto url = jstr(
+      api.request("POST", "apps.connections.open", {}, {{"Authorization", "Bearer " + v["SLACK_APP_TOKEN"]}})
+          .body,
+      "/url");
   CHECK(url.starts_with("wss://"));
   ws_client ws;
   ws.connect(url, pem.str());

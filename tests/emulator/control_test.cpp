@@ -72,10 +72,11 @@ TEST_CASE("mention, dm, message, slash and click over HTTP reach the socket") {
   CHECK(jstr(*frame, "/type") == "slash_commands");
   c->ack(*frame);
 
-  auto posted = f.api.post_json("chat.postMessage",
-                                R"({"channel":"C0001","text":"ok?","blocks":[{"type":"actions","elements":[{"type":"button",)"
-                                R"("text":{"type":"plain_text","text":"Yes"},"action_id":"yes","value":"1"}]}]})",
-                                f.emu.settings().bot_token);
+  auto posted = f.api.post_json(
+      "chat.postMessage",
+      R"({"channel":"C0001","text":"ok?","blocks":[{"type":"actions","elements":[{"type":"button",)"
+      R"("text":{"type":"plain_text","text":"Yes"},"action_id":"yes","value":"1"}]}]})",
+      f.emu.settings().bot_token);
   f.post("click", R"({"user":"dave","channel":"C0001","message_ts":")" + jstr(posted.body, "/ts") +
                       R"(","action_id":"yes"})");
   frame = c->next();
@@ -135,12 +136,15 @@ TEST_CASE("wait can also wait for sockets to be open") {
 TEST_CASE("faults over HTTP: method 429, disconnect, malformed frame, clear") {
   control_fixture f;
   f.post("fault", R"({"kind":"ratelimited","method":"chat.postMessage","retry_after":3,"count":1})");
-  auto r = f.api.post_json("chat.postMessage", R"({"channel":"C0001","text":"x"})", f.emu.settings().bot_token);
+  auto r =
+      f.api.post_json("chat.postMessage", R"({"channel":"C0001","text":"x"})", f.emu.settings().bot_token);
   CHECK(r.status == 429);
   CHECK(r.header("retry-after") == "3");
   f.post("fault", R"({"kind":"error","method":"auth.test","error":"internal_error","count":-1})");
-  CHECK(jstr(f.api.post_json("auth.test", "{}", f.emu.settings().bot_token).body, "/error") == "internal_error");
-  CHECK(jstr(f.api.post_json("auth.test", "{}", f.emu.settings().bot_token).body, "/error") == "internal_error");
+  CHECK(jstr(f.api.post_json("auth.test", "{}", f.emu.settings().bot_token).body, "/error") ==
+        "internal_error");
+  CHECK(jstr(f.api.post_json("auth.test", "{}", f.emu.settings().bot_token).body, "/error") ==
+        "internal_error");
   f.post("fault", R"({"kind":"clear"})");
   CHECK(jbool(f.api.post_json("auth.test", "{}", f.emu.settings().bot_token).body, "/ok"));
 
@@ -170,8 +174,10 @@ TEST_CASE("stats, users, config and reset") {
   CHECK(jint(s.body, "/api_calls/apps.connections.open") == 1);
   CHECK(jint(s.body, "/ack_latency/count") == 1);
 
-  auto id = jstr(f.post("users", R"({"name":"gina","email":"gina@example.com","tz":"Australia/Sydney","tz_offset":39600})"),
-                 "/id");
+  auto id =
+      jstr(f.post("users",
+                  R"({"name":"gina","email":"gina@example.com","tz":"Australia/Sydney","tz_offset":39600})"),
+           "/id");
   auto u = f.api.get("users.lookupByEmail?email=gina%40example.com", f.emu.settings().bot_token);
   CHECK(jstr(u.body, "/user/id") == id);
   CHECK(jint(u.body, "/user/tz_offset") == 39600);
@@ -185,6 +191,7 @@ TEST_CASE("stats, users, config and reset") {
 
 TEST_CASE("flood over HTTP waits for every ack and reports the latency figures") {
   control_fixture f;
+  f.post("config", R"({"ack_timeout_ms":30000})");  // no redeliveries while this slow client acks
   auto c = open_socket(f.emu);
   std::thread bot([&] {
     // A minimal bot: ack everything until the flood is done.

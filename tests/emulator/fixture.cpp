@@ -19,9 +19,9 @@ const rapidjson::Value* find(rapidjson::Document& d, const std::string& json, co
 
 }  // namespace
 
-slack::emulator_settings fast_settings() {
+slack::emulator_settings fast_settings(std::chrono::milliseconds ack_timeout) {
   slack::emulator_settings s;
-  s.ack_timeout = std::chrono::milliseconds(200);
+  s.ack_timeout = ack_timeout;
   s.refresh_grace = std::chrono::milliseconds(200);
   s.server_ping_interval = std::chrono::milliseconds(0);
   return s;

@@ -13,7 +13,9 @@
 
 namespace tugboat::test {
 
-slack::emulator_settings fast_settings();
+// Test-speed settings: short refresh grace, no server pings. The ack timeout is generous by default so a
+// slow (sanitized, loaded) run never sees a redelivery it did not ask for; redelivery tests pass ~200 ms.
+slack::emulator_settings fast_settings(std::chrono::milliseconds ack_timeout = std::chrono::seconds(2));
 
 // JSON Pointer ("/payload/event/type") reads; throw std::runtime_error when the JSON does not parse.
 bool jhas(const std::string& json, const char* pointer);
@@ -35,7 +37,8 @@ struct socket_conn {
 };
 
 // Polls `done` until it holds or `timeout` passes (for counters the emulator thread updates).
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(2));
+bool wait_until(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
 std::string open_socket_url(slack::emulator& emu, http_client& api);
 std::unique_ptr<socket_conn> open_socket(slack::emulator& emu);

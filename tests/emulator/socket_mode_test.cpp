@@ -1,6 +1,7 @@
 // Socket Mode as the bot sees it: handshake, hello, envelopes, acks, redelivery, tickets, disconnects.
 #include <doctest/doctest.h>
 
+#include <mutex>
 #include <set>
 
 #include "tests/emulator/fixture.hpp"
@@ -27,7 +28,8 @@ TEST_CASE("apps.connections.open answers Slack's errors for missing, wrong and b
   CHECK(r.body == R"({"ok":false,"error":"not_authed"})");
   r = api.request("POST", "apps.connections.open", {}, {{"Authorization", "Bearer xapp-1-wrong"}});
   CHECK(jstr(r.body, "/error") == "invalid_auth");
-  r = api.request("POST", "apps.connections.open", {}, {{"Authorization", "Bearer " + emu.settings().bot_token}});
+  r = api.request("POST", "apps.connections.open", {},
+                  {{"Authorization", "Bearer " + emu.settings().bot_token}});
   CHECK(jstr(r.body, "/error") == "not_allowed_token_type");
 }
 
@@ -171,11 +173,12 @@ TEST_CASE("a button click arrives as block_actions with the clicked message and 
   slack::emulator emu(fast_settings());
   emu.start();
   http_client api(emu.api_url());
-  auto posted = api.post_json("chat.postMessage",
-                              R"({"channel":"C0001","text":"Approve?","blocks":[{"type":"actions","block_id":"approve",)"
-                              R"("elements":[{"type":"button","text":{"type":"plain_text","text":"Approve"},)"
-                              R"("action_id":"release.approve","value":"run-7","style":"primary"}]}]})",
-                              emu.settings().bot_token);
+  auto posted = api.post_json(
+      "chat.postMessage",
+      R"({"channel":"C0001","text":"Approve?","blocks":[{"type":"actions","block_id":"approve",)"
+      R"("elements":[{"type":"button","text":{"type":"plain_text","text":"Approve"},)"
+      R"("action_id":"release.approve","value":"run-7","style":"primary"}]}]})",
+      emu.settings().bot_token);
   auto ts = jstr(posted.body, "/ts");
   REQUIRE_FALSE(ts.empty());
   auto c = open_socket(emu);
@@ -206,8 +209,9 @@ TEST_CASE("a button click arrives as block_actions with the clicked message and 
   CHECK_THROWS_AS(emu.click("erin", "C0001", ts, "no.such.button"), std::invalid_argument);
 }
 
-TEST_CASE("an unacked event is redelivered with a new envelope_id, the same event_id and retry_attempt 1..3") {
-  slack::emulator emu(fast_settings());
+TEST_CASE(
+    "an unacked event is redelivered with a new envelope_id, the same event_id and retry_attempt 1..3") {
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c = open_socket(emu);
   auto pushed = emu.mention("alice", "C0001", "status");
@@ -229,14 +233,14 @@ TEST_CASE("an unacked event is redelivered with a new envelope_id, the same even
 }
 
 TEST_CASE("an acked event is not redelivered, and a late ack counts as unknown") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(300ms));
   emu.start();
   auto c = open_socket(emu);
   emu.mention("alice", "C0001", "one");
   auto f = c->next();
   REQUIRE(f);
   c->ack(*f);
-  CHECK_FALSE(c->next(500ms));
+  CHECK_FALSE(c->next(900ms));  // three ack timeouts
   c->ack(*f);
   CHECK(wait_until([&] { return emu.stats().acks_unknown == 1; }));
   CHECK(emu.stats().acks_unknown == 1);
@@ -244,7 +248,7 @@ TEST_CASE("an acked event is not redelivered, and a late ack counts as unknown")
 }
 
 TEST_CASE("slash commands are not redelivered when unacked") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c = open_socket(emu);
   emu.slash("alice", "C0001", "help");
@@ -340,7 +344,7 @@ TEST_CASE("an eleventh socket is told too_many_websockets and closed") {
 }
 
 TEST_CASE("dropping connections closes the TCP stream without a close frame, and unacked events come back") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c = open_socket(emu);
   auto pushed = emu.mention("alice", "C0001", "lost");
@@ -384,7 +388,7 @@ TEST_CASE("a duplicate envelope repeats the same envelope_id") {
 }
 
 TEST_CASE("a blackholed socket answers nothing, and its events are redelivered to another socket") {
-  slack::emulator emu(fast_settings());
+  slack::emulator emu(fast_settings(200ms));
   emu.start();
   auto c1 = open_socket(emu);
   auto c2 = open_socket(emu);
@@ -401,7 +405,9 @@ TEST_CASE("a blackholed socket answers nothing, and its events are redelivered t
 }
 
 TEST_CASE("the flood generator sends ~1.5 KB message envelopes and measures every ack") {
-  slack::emulator emu(fast_settings());
+  auto s = fast_settings();
+  s.ack_timeout = std::chrono::seconds(30);  // this client acks one by one, slowly under sanitizers
+  slack::emulator emu(s);
   emu.start();
   auto c = open_socket(emu);
   slack::flood_options o;
@@ -423,4 +429,55 @@ TEST_CASE("the flood generator sends ~1.5 KB message envelopes and measures ever
   CHECK(r.finished);
   CHECK(r.acked == 200);
   CHECK(r.ack_latency_us.size() == 200);
+}
+
+TEST_CASE("the emulator pings its sockets like Slack's server does") {
+  auto s = fast_settings();
+  s.server_ping_interval = 50ms;
+  slack::emulator emu(s);
+  emu.start();
+  auto c = open_socket(emu);
+  // Pings are control frames: reading sees (and answers) them without returning a frame.
+  CHECK_FALSE(c->next(400ms));
+  CHECK(c->ws.pings_received() >= 2);
+}
+
+TEST_CASE("subscribers see users' and the bot's messages as they happen") {
+  slack::emulator emu(fast_settings());
+  emu.start();
+  std::mutex mu;
+  std::vector<std::string> seen;
+  auto id = emu.subscribe([&](const slack::emulated_message& m) {
+    std::lock_guard lock(mu);
+    seen.push_back(m.user + ":" + m.text);
+  });
+  emu.mention("alice", "C0001", "help");
+  http_client api(emu.api_url());
+  api.post_json("chat.postMessage", R"({"channel":"C0001","text":"here is help"})", emu.settings().bot_token);
+  auto posted = emu.wait_for_count(1, 2s, "#releases");
+  REQUIRE(posted.size() == 1);
+  CHECK(posted[0].text == "here is help");
+  emu.unsubscribe(id);
+  api.post_json("chat.postMessage", R"({"channel":"C0001","text":"unseen"})", emu.settings().bot_token);
+  std::lock_guard lock(mu);
+  CHECK(seen == std::vector<std::string>{"U0ALICE:<@U0BOT> help", "U0BOT:here is help"});
+  CHECK(emu.messages("C0001", false).size() == 3);
+}
+
+TEST_CASE("a flood capped at one unacked envelope waits for each ack") {
+  auto s = fast_settings(std::chrono::seconds(30));
+  slack::emulator emu(s);
+  emu.start();
+  auto c = open_socket(emu);
+  slack::flood_options o;
+  o.count = 3;
+  o.max_unacked = 1;
+  emu.flood(o);
+  for (int i = 0; i < 3; ++i) {
+    auto f = c->next(2s);
+    REQUIRE(f);
+    CHECK_FALSE(c->next(100ms));  // nothing more until this one is acked
+    c->ack(*f);
+  }
+  CHECK(emu.flood_wait(2s).finished);
 }

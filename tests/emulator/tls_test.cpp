@@ -47,7 +47,8 @@ TEST_CASE("a client that does not trust the emulator's certificate is refused") 
   slack::emulator emu(s);
   emu.start();
   http_client untrusting(emu.api_url());
-  CHECK_THROWS_WITH_AS(untrusting.get("auth.test"), doctest::Contains("TLS handshake failed"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(untrusting.get("auth.test"), doctest::Contains("TLS handshake failed"),
+                       std::runtime_error);
   // Another emulator's certificate is no good either.
   slack::emulator other(s);
   other.start();

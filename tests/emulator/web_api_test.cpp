@@ -70,11 +70,12 @@ TEST_CASE("unknown methods and broken JSON answer Slack's errors") {
 
 TEST_CASE("chat.postMessage stores text, blocks, thread and metadata and returns channel, ts and message") {
   api_fixture f;
-  auto r = f.call("chat.postMessage",
-                  R"({"channel":"C0001","text":"Release 1.4.0","metadata":{"event_type":"tugboat_outbox",)"
-                  R"("event_payload":{"key":"run-1/announce/0"}},"blocks":[{"type":"section","text":{"type":"mrkdwn",)"
-                  R"("text":"*Release*"}},{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text",)"
-                  R"("text":"Fixed"},"action_id":"item.fixed","value":"42","style":"primary"}]}]})");
+  auto r = f.call(
+      "chat.postMessage",
+      R"({"channel":"C0001","text":"Release 1.4.0","metadata":{"event_type":"tugboat_outbox",)"
+      R"("event_payload":{"key":"run-1/announce/0"}},"blocks":[{"type":"section","text":{"type":"mrkdwn",)"
+      R"("text":"*Release*"}},{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text",)"
+      R"("text":"Fixed"},"action_id":"item.fixed","value":"42","style":"primary"}]}]})");
   REQUIRE(jbool(r.body, "/ok"));
   auto ts = jstr(r.body, "/ts");
   CHECK(jstr(r.body, "/channel") == "C0001");
@@ -85,7 +86,8 @@ TEST_CASE("chat.postMessage stores text, blocks, thread and metadata and returns
   CHECK(jstr(r.body, "/message/metadata/event_type") == "tugboat_outbox");
   CHECK_FALSE(jstr(r.body, "/message/blocks/0/block_id").empty());  // Slack fills in block ids
 
-  auto reply = f.call("chat.postMessage", R"({"channel":"C0001","text":"owner: bob","thread_ts":")" + ts + R"("})");
+  auto reply =
+      f.call("chat.postMessage", R"({"channel":"C0001","text":"owner: bob","thread_ts":")" + ts + R"("})");
   CHECK(jstr(reply.body, "/message/thread_ts") == ts);
 
   auto posted = f.emu.messages("C0001");
@@ -103,12 +105,14 @@ TEST_CASE("chat.postMessage stores text, blocks, thread and metadata and returns
 
 TEST_CASE("chat.postMessage errors: channel_not_found, not_in_channel, no_text, invalid_blocks") {
   api_fixture f;
-  CHECK(jstr(f.call("chat.postMessage", R"({"channel":"C9999","text":"x"})").body, "/error") == "channel_not_found");
+  CHECK(jstr(f.call("chat.postMessage", R"({"channel":"C9999","text":"x"})").body, "/error") ==
+        "channel_not_found");
   CHECK(jstr(f.call("chat.postMessage", R"({"text":"x"})").body, "/error") == "channel_not_found");
-  CHECK(jstr(f.call("chat.postMessage", R"({"channel":"C0003","text":"x"})").body, "/error") == "not_in_channel");
+  CHECK(jstr(f.call("chat.postMessage", R"({"channel":"C0003","text":"x"})").body, "/error") ==
+        "not_in_channel");
   CHECK(jstr(f.call("chat.postMessage", R"({"channel":"C0001"})").body, "/error") == "no_text");
-  CHECK(jstr(f.call("chat.postMessage", R"({"channel":"C0001","blocks":[{"text":"no type"}]})").body, "/error") ==
-        "invalid_blocks");
+  CHECK(jstr(f.call("chat.postMessage", R"({"channel":"C0001","blocks":[{"text":"no type"}]})").body,
+             "/error") == "invalid_blocks");
   CHECK(f.emu.messages().empty());
 }
 
@@ -116,9 +120,10 @@ TEST_CASE("conversations.replies returns the thread with metadata only when aske
   api_fixture f;
   auto parent = f.emu.mention("alice", "C0001", "release 1.4.0");
   for (int i = 0; i < 5; ++i) {
-    f.call("chat.postMessage", R"({"channel":"C0001","thread_ts":")" + parent.ts + R"(","text":"step )" +
-                                   std::to_string(i) + R"(","metadata":{"event_type":"tugboat_outbox","event_payload":{"key":"k)" +
-                                   std::to_string(i) + R"("}}})");
+    f.call("chat.postMessage",
+           R"({"channel":"C0001","thread_ts":")" + parent.ts + R"(","text":"step )" + std::to_string(i) +
+               R"(","metadata":{"event_type":"tugboat_outbox","event_payload":{"key":"k)" +
+               std::to_string(i) + R"("}}})");
   }
   auto all = f.call("conversations.replies", R"({"channel":"C0001","ts":")" + parent.ts + R"("})");
   REQUIRE(jbool(all.body, "/ok"));
@@ -133,9 +138,10 @@ TEST_CASE("conversations.replies returns the thread with metadata only when aske
   std::string cursor;
   int pages = 0;
   do {
-    auto page = f.api.get("conversations.replies?channel=C0001&ts=" + parent.ts +
-                              "&limit=2&include_all_metadata=true" + (cursor.empty() ? "" : "&cursor=" + cursor),
-                          f.emu.settings().bot_token);
+    auto page =
+        f.api.get("conversations.replies?channel=C0001&ts=" + parent.ts +
+                      "&limit=2&include_all_metadata=true" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                  f.emu.settings().bot_token);
     REQUIRE(jbool(page.body, "/ok"));
     for (std::size_t i = 0; i < jsize(page.body, "/messages"); ++i) {
       auto key = jstr(page.body, ("/messages/" + std::to_string(i) + "/metadata/event_payload/key").c_str());
@@ -150,7 +156,9 @@ TEST_CASE("conversations.replies returns the thread with metadata only when aske
 
   CHECK(jstr(f.call("conversations.replies", R"({"channel":"C0001","ts":"1.000001"})").body, "/error") ==
         "thread_not_found");
-  CHECK(jstr(f.call("conversations.replies", R"({"channel":"C0001","ts":")" + parent.ts + R"(","cursor":"junk"})").body,
+  CHECK(jstr(f.call("conversations.replies",
+                    R"({"channel":"C0001","ts":")" + parent.ts + R"(","cursor":"junk"})")
+                 .body,
              "/error") == "invalid_cursor");
 }
 
@@ -158,7 +166,8 @@ TEST_CASE("conversations.history lists top-level messages newest first") {
   api_fixture f;
   auto a = f.call("chat.postMessage", R"({"channel":"C0002","text":"first"})");
   auto b = f.call("chat.postMessage", R"({"channel":"C0002","text":"second"})");
-  f.call("chat.postMessage", R"({"channel":"C0002","text":"reply","thread_ts":")" + jstr(a.body, "/ts") + R"("})");
+  f.call("chat.postMessage",
+         R"({"channel":"C0002","text":"reply","thread_ts":")" + jstr(a.body, "/ts") + R"("})");
   auto h = f.call("conversations.history", R"({"channel":"C0002"})");
   REQUIRE(jsize(h.body, "/messages") == 2);
   CHECK(jstr(h.body, "/messages/0/ts") == jstr(b.body, "/ts"));
@@ -178,18 +187,19 @@ TEST_CASE("chat.update edits in place, chat.postEphemeral and chat.delete keep S
   REQUIRE(m.size() == 1);
   CHECK(m[0].edited == 1);
   CHECK(m[0].text == "QA: 3 failures");
-  CHECK(jstr(f.call("chat.update", R"({"channel":"C0001","ts":"1.2"})").body, "/error") == "message_not_found");
+  CHECK(jstr(f.call("chat.update", R"({"channel":"C0001","ts":"1.2"})").body, "/error") ==
+        "message_not_found");
   auto human = f.emu.mention("alice", "C0001", "hi");
-  CHECK(jstr(f.call("chat.update", R"({"channel":"C0001","ts":")" + human.ts + R"(","text":"x"})").body, "/error") ==
-        "cant_update_message");
+  CHECK(jstr(f.call("chat.update", R"({"channel":"C0001","ts":")" + human.ts + R"(","text":"x"})").body,
+             "/error") == "cant_update_message");
 
   auto e = f.call("chat.postEphemeral", R"({"channel":"C0001","user":"U0BOB","text":"only you"})");
   CHECK(jbool(e.body, "/ok"));
   CHECK_FALSE(jstr(e.body, "/message_ts").empty());
   CHECK(f.emu.messages("C0001").back().ephemeral_to == "U0BOB");
   auto dm = f.emu.dm_channel("U0CAROL");
-  CHECK(jstr(f.call("chat.postEphemeral", R"({"channel":")" + dm + R"(","user":"U0BOB","text":"x"})").body, "/error") ==
-        "user_not_in_channel");
+  CHECK(jstr(f.call("chat.postEphemeral", R"({"channel":")" + dm + R"(","user":"U0BOB","text":"x"})").body,
+             "/error") == "user_not_in_channel");
 
   auto d = f.call("chat.delete", R"({"channel":"C0001","ts":")" + ts + R"("})");
   CHECK(jbool(d.body, "/ok"));
@@ -202,7 +212,8 @@ TEST_CASE("conversations.open gives the DM channel, users.info and users.lookupB
   CHECK(jbool(o.body, "/ok"));
   auto dm = jstr(o.body, "/channel/id");
   CHECK(dm.starts_with("D"));
-  CHECK(jstr(f.call("conversations.open", R"({"users":"U0ALICE","return_im":true})").body, "/channel/id") == dm);
+  CHECK(jstr(f.call("conversations.open", R"({"users":"U0ALICE","return_im":true})").body, "/channel/id") ==
+        dm);
   CHECK(jstr(f.call("conversations.open", R"({"users":"U0NOBODY"})").body, "/error") == "user_not_found");
   auto posted = f.call("chat.postMessage", R"({"channel":")" + dm + R"(","text":"your fix is queued"})");
   CHECK(jstr(posted.body, "/channel") == dm);
@@ -213,15 +224,18 @@ TEST_CASE("conversations.open gives the DM channel, users.info and users.lookupB
   CHECK(jint(info.body, "/user/tz_offset") == 3600);
   CHECK(jstr(info.body, "/user/profile/email") == "bob@example.com");
   CHECK(jstr(info.body, "/user/real_name") == "Bob Becker");
-  CHECK(jstr(f.api.get("users.info?user=U0NOPE", f.emu.settings().bot_token).body, "/error") == "user_not_found");
+  CHECK(jstr(f.api.get("users.info?user=U0NOPE", f.emu.settings().bot_token).body, "/error") ==
+        "user_not_found");
   auto by_mail = f.api.get("users.lookupByEmail?email=carol%40example.com", f.emu.settings().bot_token);
   CHECK(jstr(by_mail.body, "/user/id") == "U0CAROL");
   CHECK(jint(by_mail.body, "/user/tz_offset") == 19800);
   CHECK(jstr(f.api.get("users.lookupByEmail?email=x%40y.z", f.emu.settings().bot_token).body, "/error") ==
         "users_not_found");
 
-  auto id = f.emu.add_user({"", "frank", "Frank Fox", "frank@example.com", "Asia/Tokyo", "Japan Standard Time", 32400});
-  CHECK(jstr(f.api.get("users.info?user=" + id, f.emu.settings().bot_token).body, "/user/tz") == "Asia/Tokyo");
+  auto id = f.emu.add_user(
+      {"", "frank", "Frank Fox", "frank@example.com", "Asia/Tokyo", "Japan Standard Time", 32400});
+  CHECK(jstr(f.api.get("users.info?user=" + id, f.emu.settings().bot_token).body, "/user/tz") ==
+        "Asia/Tokyo");
 }
 
 TEST_CASE("reactions.add answers already_reacted the second time") {
@@ -230,8 +244,8 @@ TEST_CASE("reactions.add answers already_reacted the second time") {
   auto body = R"({"channel":"C0001","timestamp":")" + m.ts + R"(","name":"eyes"})";
   CHECK(jbool(f.call("reactions.add", body).body, "/ok"));
   CHECK(jstr(f.call("reactions.add", body).body, "/error") == "already_reacted");
-  CHECK(jstr(f.call("reactions.add", R"({"channel":"C0001","timestamp":"1.1","name":"eyes"})").body, "/error") ==
-        "message_not_found");
+  CHECK(jstr(f.call("reactions.add", R"({"channel":"C0001","timestamp":"1.1","name":"eyes"})").body,
+             "/error") == "message_not_found");
 }
 
 TEST_CASE("a method without its scope answers missing_scope with needed and provided") {
@@ -265,7 +279,8 @@ TEST_CASE("chat.postMessage allows a short burst per channel, then about one per
   auto s = fast_settings();
   s.limits.post_burst = 3;
   api_fixture f(s);
-  for (int i = 0; i < 3; ++i) CHECK(f.call("chat.postMessage", R"({"channel":"C0001","text":"x"})").status == 200);
+  for (int i = 0; i < 3; ++i)
+    CHECK(f.call("chat.postMessage", R"({"channel":"C0001","text":"x"})").status == 200);
   auto r = f.call("chat.postMessage", R"({"channel":"C0001","text":"x"})");
   CHECK(r.status == 429);
   CHECK(r.header("retry-after") == "1");
@@ -340,4 +355,22 @@ TEST_CASE("a response_url posts ephemerally by default and in the channel when a
   REQUIRE(m.size() == 2);
   CHECK(m[0].ephemeral_to == "U0ALICE");
   CHECK(m[1].ephemeral_to.empty());
+}
+
+TEST_CASE("form bodies work too, with blocks as a JSON string, as Slack's form encoding has it") {
+  api_fixture f;
+  auto r = f.api.request("POST", "chat.postMessage",
+                         "channel=%23general&text=hi+there&blocks=%5B%7B%22type%22%3A%22divider%22%7D%5D",
+                         {{"Content-Type", "application/x-www-form-urlencoded"},
+                          {"Authorization", "Bearer " + f.emu.settings().bot_token}});
+  REQUIRE(jbool(r.body, "/ok"));
+  CHECK(jstr(r.body, "/channel") == "C0002");
+  CHECK(jstr(r.body, "/message/text") == "hi there");
+  CHECK(jstr(r.body, "/message/blocks/0/type") == "divider");
+}
+
+TEST_CASE("apps.connections.open must be a POST") {
+  api_fixture f;
+  CHECK(jstr(f.api.get("apps.connections.open", f.emu.settings().app_token).body, "/error") ==
+        "insecure_request");
 }

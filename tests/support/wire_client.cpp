@@ -9,7 +9,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-
 #include <cctype>
 #include <stdexcept>
 #include <variant>
@@ -57,7 +56,8 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 // Runs the io_context until `done` or the timeout; on timeout cancels the socket and drains the
 // handlers so nothing refers to the caller's stack afterwards. Returns false on timeout.
-bool run_until(net::io_context& ioc, const bool& done, std::chrono::milliseconds timeout, tcp::socket& socket) {
+bool run_until(net::io_context& ioc, const bool& done, std::chrono::milliseconds timeout,
+               tcp::socket& socket) {
   ioc.restart();
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done && std::chrono::steady_clock::now() < deadline) {
@@ -150,8 +150,8 @@ struct http_client::impl {
   }
 
   template <class Stream>
-  error_code exchange(Stream& s, http::request<http::string_body>& req, http::response<http::string_body>& res,
-                      std::chrono::milliseconds timeout) {
+  error_code exchange(Stream& s, http::request<http::string_body>& req,
+                      http::response<http::string_body>& res, std::chrono::milliseconds timeout) {
     bool done = false;
     error_code ec;
     http::async_write(s, req, [&](error_code e, std::size_t) {
@@ -177,7 +177,9 @@ http_client::http_client(std::string base, std::string ca_pem) : impl_(std::make
 
 http_client::~http_client() = default;
 
-int http_client::connects() const { return impl_->connects; }
+int http_client::connects() const {
+  return impl_->connects;
+}
 
 http_result http_client::request(const std::string& verb, const std::string& target, const std::string& body,
                                  const std::vector<std::pair<std::string, std::string>>& headers,
@@ -217,14 +219,15 @@ http_result http_client::request(const std::string& verb, const std::string& tar
   }
 }
 
-http_result http_client::post_json(const std::string& target, const std::string& json, const std::string& bearer,
-                                   std::chrono::milliseconds timeout) {
+http_result http_client::post_json(const std::string& target, const std::string& json,
+                                   const std::string& bearer, std::chrono::milliseconds timeout) {
   std::vector<std::pair<std::string, std::string>> h{{"Content-Type", "application/json; charset=utf-8"}};
   if (!bearer.empty()) h.emplace_back("Authorization", "Bearer " + bearer);
   return request("POST", target, json, h, timeout);
 }
 
-http_result http_client::get(const std::string& target, const std::string& bearer, std::chrono::milliseconds timeout) {
+http_result http_client::get(const std::string& target, const std::string& bearer,
+                             std::chrono::milliseconds timeout) {
   std::vector<std::pair<std::string, std::string>> h;
   if (!bearer.empty()) h.emplace_back("Authorization", "Bearer " + bearer);
   return request("GET", target, {}, h, timeout);
@@ -243,6 +246,7 @@ struct ws_client::impl {
   error_code read_ec;
   bool is_closed = false;
   std::string reason;
+  int pings = 0;
 
   tcp::socket& socket() {
     return plain ? beast::get_lowest_layer(*plain).socket() : beast::get_lowest_layer(*secure).socket();
@@ -261,7 +265,8 @@ struct ws_client::impl {
 ws_client::ws_client() : impl_(std::make_unique<impl>()) {}
 ws_client::~ws_client() = default;
 
-void ws_client::connect(const std::string& url, const std::string& ca_pem, std::chrono::milliseconds timeout) {
+void ws_client::connect(const std::string& url, const std::string& ca_pem,
+                        std::chrono::milliseconds timeout) {
   auto& i = *impl_;
   auto u = parse_url(url);
   if (u.tls) {
@@ -286,6 +291,11 @@ void ws_client::connect(const std::string& url, const std::string& ca_pem, std::
     throw std::runtime_error("websocket handshake failed: " + ec.message() + " (HTTP " +
                              std::to_string(res.result_int()) + ")");
   }
+  i.with([&i](auto& ws) {
+    ws.control_callback([&i](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::ping) ++i.pings;
+    });
+  });
 }
 
 std::optional<ws_frame> ws_client::read(std::chrono::milliseconds timeout) {
@@ -332,7 +342,8 @@ void ws_client::send(const std::string& text, std::chrono::milliseconds timeout)
       done = true;
     });
   });
-  if (!run_until(i.ioc, done, timeout, i.socket()) || ec) throw std::runtime_error("websocket write failed: " + ec.message());
+  if (!run_until(i.ioc, done, timeout, i.socket()) || ec)
+    throw std::runtime_error("websocket write failed: " + ec.message());
 }
 
 void ws_client::close(std::chrono::milliseconds timeout) {
@@ -349,7 +360,14 @@ void ws_client::close(std::chrono::milliseconds timeout) {
   i.ioc.poll();
 }
 
-bool ws_client::closed() const { return impl_->is_closed; }
-std::string ws_client::close_reason() const { return impl_->reason; }
+bool ws_client::closed() const {
+  return impl_->is_closed;
+}
+int ws_client::pings_received() const {
+  return impl_->pings;
+}
+std::string ws_client::close_reason() const {
+  return impl_->reason;
+}
 
 }  // namespace tugboat::test

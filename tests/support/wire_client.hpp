@@ -44,7 +44,8 @@ class http_client {
                       std::chrono::milliseconds timeout = 10s);
   http_result post_json(const std::string& target, const std::string& json, const std::string& bearer = {},
                         std::chrono::milliseconds timeout = 10s);
-  http_result get(const std::string& target, const std::string& bearer = {}, std::chrono::milliseconds timeout = 10s);
+  http_result get(const std::string& target, const std::string& bearer = {},
+                  std::chrono::milliseconds timeout = 10s);
   int connects() const;  // how many TCP connections were made (keep-alive check)
 
   struct impl;
@@ -66,7 +67,8 @@ class ws_client {
   ws_client& operator=(const ws_client&) = delete;
 
   // Throws with the HTTP status in the message when the upgrade is refused.
-  void connect(const std::string& url, const std::string& ca_pem = {}, std::chrono::milliseconds timeout = 5s);
+  void connect(const std::string& url, const std::string& ca_pem = {},
+               std::chrono::milliseconds timeout = 5s);
   // The next frame, or nullopt after `timeout` (the read stays pending for the next call). Throws
   // std::runtime_error once the socket is closed (closed() is then true).
   std::optional<ws_frame> read(std::chrono::milliseconds timeout = 2s);
@@ -74,6 +76,7 @@ class ws_client {
   void close(std::chrono::milliseconds timeout = 2s);
   bool closed() const;
   std::string close_reason() const;  // why the last read failed
+  int pings_received() const;        // WebSocket pings seen (answered automatically) while reading
 
   struct impl;
 
