@@ -211,15 +211,15 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** args) {
   settings s;
   if (argc < 2) die("usage: triage_bench TUGBOAT_BIN [--commits N] [--files N] [--lines N] [--range N] [--failures N] [--runs N] [--keep]");
-  s.tugboat = argv[1];
+  s.tugboat = args[1];
   for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
+    std::string a = args[i];
     auto number = [&] {
       if (i + 1 >= argc) die(a + " needs a value");
-      return std::atoi(argv[++i]);
+      return std::atoi(args[++i]);
     };
     if (a == "--commits") s.commits = number();
     else if (a == "--files") s.files = number();
