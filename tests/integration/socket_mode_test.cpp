@@ -51,7 +51,9 @@ TEST_CASE("messages from bots, including our own, get no answer") {
 }
 
 TEST_CASE("a burst of 2,000 events is acked in full and none is handled twice") {
-  bot_fixture f;
+  // A generous ack deadline: under a sanitizer on a loaded 2-core machine, acks queue behind the
+  // handling of 2,000 replies. Redelivery itself is tested below; ack latency is the ingest benchmark's.
+  bot_fixture f({.ack_timeout = std::chrono::milliseconds{30'000}});
   f.start_bot();
   std::set<std::string> asked;
   for (int i = 0; i < 2000; ++i) asked.insert(f.emu().mention("U0ALICE", "C0002", "<@U0BOT> help").ts);
@@ -63,9 +65,7 @@ TEST_CASE("a burst of 2,000 events is acked in full and none is handled twice") 
   auto stats = f.emu().stats();
   CHECK(stats.envelopes_acked >= 2000);
   CHECK(stats.envelopes_given_up == 0);
-  // Under a sanitizer build a burst may outrun the 3 s ack deadline; Slack then redelivers, and each
-  // redelivery must have been recognised (the reply count above proves none was handled twice).
-  MESSAGE("redelivered during the burst: " << stats.envelopes_redelivered);
+  CHECK(stats.envelopes_redelivered == 0);
 }
 
 TEST_CASE("a refresh leaves no gap: the replacement connects before the old connection closes") {
