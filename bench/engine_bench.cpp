@@ -3,6 +3,7 @@
 // the engine committing every decision. No Slack: outbox rows are written but not sent.
 //   engine_bench [RUNS] [MAX_PARALLEL]
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
@@ -26,6 +27,8 @@ int main(int argc, char** args) {
   double seconds = 0;
   {
     boost::asio::io_context io(1);
+    // The job threads post results back: keep the loop alive while it has nothing else to do.
+    auto guard = boost::asio::make_work_guard(io);
     system_clock_source clock;
     store::database db({path.string()});
     std::unique_ptr<workflows::job_runner> jobs;
