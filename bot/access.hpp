@@ -17,8 +17,10 @@ struct access_rules {
   std::set<std::string, std::less<>> admins;
   std::set<std::string, std::less<>> quickfix;
   std::set<std::string, std::less<>> release;
+  std::set<std::string, std::less<>> releasers;  // who may press Release (empty: admins only)
 
   bool is_admin(const slack::user_id& u) const { return admins.contains(u.str()); }
+  bool is_releaser(const slack::user_id& u) const { return releasers.contains(u.str()) || is_admin(u); }
   bool allows(const slack::user_id& u, action a) const;
   // One sentence for a refused user.
   std::string refusal(action a) const;

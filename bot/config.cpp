@@ -31,6 +31,36 @@ T expect(const toml::node& node, const std::string& at, std::string_view type_na
   return *v;
 }
 
+std::vector<std::string> expect_argv(const toml::node& n, const std::string& at) {
+  const auto* list = n.as_array();
+  if (!list) throw config_error(fmt::format("{} must be a list of strings (an argv, no shell)", at));
+  std::vector<std::string> argv;
+  for (const auto& item : *list) {
+    if (!item.is_string()) throw config_error(fmt::format("{} must be a list of strings (an argv, no shell)", at));
+    argv.push_back(*item.value<std::string>());
+  }
+  if (!argv.empty() && argv.front().empty()) {
+    throw config_error(fmt::format("{}: the program (first element) must not be empty", at));
+  }
+  return argv;
+}
+
+std::chrono::seconds expect_duration(const toml::node& n, const std::string& at, std::string_view example,
+                                     long long min_seconds = 1) {
+  auto s = expect<std::string>(n, at, fmt::format("a duration like \"{}\"", example));
+  auto d = text::parse_duration(s);
+  if (!d || d->count() < min_seconds) {
+    throw config_error(fmt::format("{} must be a duration of at least {}s, like \"{}\"", at, min_seconds, example));
+  }
+  return *d;
+}
+
+std::string expect_path(const toml::node& n, const std::string& at, const std::string& base_dir, std::string_view what) {
+  auto p = expect<std::string>(n, at, fmt::format("a string ({})", what));
+  if (p.empty()) throw config_error(fmt::format("{} must not be empty", at));
+  return std::filesystem::path(p).is_absolute() ? p : (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
 std::map<std::string, reader, std::less<>> section_store(std::string base_dir) {
   return {{"path", [base_dir](const toml::node& n, config& c, const std::string& at) {
              auto p = expect<std::string>(n, at, "a string (the database file)");
@@ -90,23 +120,12 @@ reader user_list(std::set<std::string, std::less<>> access_rules::*member) {
 std::map<std::string, reader, std::less<>> section_access() {
   return {{"admins", user_list(&access_rules::admins)},
           {"quickfix", user_list(&access_rules::quickfix)},
-          {"release", user_list(&access_rules::release)}};
+          {"release", user_list(&access_rules::release)},
+          {"releasers", user_list(&access_rules::releasers)}};
 }
 
 std::map<std::string, reader, std::less<>> section_quickfix(std::string base_dir) {
-  return {{"command",
-           [](const toml::node& n, config& c, const std::string& at) {
-             const auto* list = n.as_array();
-             if (!list) throw config_error(fmt::format("{} must be a list of strings (an argv, no shell)", at));
-             c.quickfix.command.clear();
-             for (const auto& item : *list) {
-               if (!item.is_string()) throw config_error(fmt::format("{} must be a list of strings (an argv, no shell)", at));
-               c.quickfix.command.push_back(*item.value<std::string>());
-             }
-             if (!c.quickfix.command.empty() && c.quickfix.command.front().empty()) {
-               throw config_error(fmt::format("{}: the program (first element) must not be empty", at));
-             }
-           }},
+  return {{"command", [](const toml::node& n, config& c, const std::string& at) { c.quickfix.command = expect_argv(n, at); }},
           {"workdir",
            [base_dir](const toml::node& n, config& c, const std::string& at) {
              auto p = expect<std::string>(n, at, "a string (a directory)");
@@ -121,10 +140,76 @@ std::map<std::string, reader, std::less<>> section_quickfix(std::string base_dir
              c.quickfix.max_parallel = static_cast<int>(v);
            }},
           {"timeout", [](const toml::node& n, config& c, const std::string& at) {
-             auto s = expect<std::string>(n, at, "a duration like \"30m\"");
-             auto d = text::parse_duration(s);
-             if (!d || d->count() < 1) throw config_error(fmt::format("{} must be a duration like \"30m\" or \"2h\"", at));
-             c.quickfix.timeout = *d;
+             c.quickfix.timeout = expect_duration(n, at, "30m");
+           }}};
+}
+
+std::map<std::string, reader, std::less<>> section_release(std::string base_dir) {
+  auto& dir = base_dir;
+  return {{"repo", [dir](const toml::node& n, config& c, const std::string& at) {
+             c.release.repo = expect_path(n, at, dir, "the repository's directory");
+           }},
+          {"tag_pattern",
+           [](const toml::node& n, config& c, const std::string& at) {
+             c.release.tag_pattern = expect<std::string>(n, at, "a string (a glob such as \"v*\")");
+             if (c.release.tag_pattern.empty()) throw config_error(fmt::format("{} must not be empty", at));
+           }},
+          {"qa_junit",
+           [](const toml::node& n, config& c, const std::string& at) {
+             c.release.qa_junit.clear();
+             if (n.is_string()) {
+               c.release.qa_junit.push_back(*n.value<std::string>());
+               return;
+             }
+             const auto* list = n.as_array();
+             if (!list) throw config_error(fmt::format("{} must be a glob or a list of globs", at));
+             for (const auto& item : *list) c.release.qa_junit.push_back(expect<std::string>(item, at, "a list of globs"));
+           }},
+          {"qa_command", [](const toml::node& n, config& c, const std::string& at) { c.release.qa_command = expect_argv(n, at); }},
+          {"release_command",
+           [](const toml::node& n, config& c, const std::string& at) { c.release.release_command = expect_argv(n, at); }},
+          {"manager", [](const toml::node& n, config& c, const std::string& at) { c.release.manager = expect_user(n, at); }},
+          {"commit_url",
+           [](const toml::node& n, config& c, const std::string& at) {
+             c.release.commit_url = expect<std::string>(n, at, "a URL such as \"https://github.com/acme/app/commit/{sha}\"");
+             if (!c.release.commit_url.starts_with("https://") && !c.release.commit_url.starts_with("http://")) {
+               throw config_error(fmt::format("{} must be an http(s) URL, with {{sha}} where the commit goes", at));
+             }
+           }},
+          {"recheck_every",
+           [](const toml::node& n, config& c, const std::string& at) { c.release.recheck_every = expect_duration(n, at, "1h", 10); }},
+          {"qa_timeout", [](const toml::node& n, config& c, const std::string& at) { c.release.qa_timeout = expect_duration(n, at, "1h"); }},
+          {"release_timeout",
+           [](const toml::node& n, config& c, const std::string& at) { c.release.release_timeout = expect_duration(n, at, "1h"); }},
+          {"work_dir", [dir](const toml::node& n, config& c, const std::string& at) {
+             c.release.work_dir = expect_path(n, at, dir, "a directory");
+           }}};
+}
+
+std::map<std::string, reader, std::less<>> section_reminders() {
+  return {{"every", [](const toml::node& n, config& c, const std::string& at) { c.release.reminders.every = expect_duration(n, at, "4h"); }},
+          {"working_hours",
+           [](const toml::node& n, config& c, const std::string& at) {
+             auto v = expect<std::string>(n, at, "a string like \"09:00-18:00\"");
+             if (auto why = workflows::check_working_hours(v); !why.empty()) throw config_error(fmt::format("{}: {}", at, why));
+             c.release.reminders.working_hours = v;
+           }},
+          {"working_days",
+           [](const toml::node& n, config& c, const std::string& at) {
+             auto v = expect<std::string>(n, at, "a string like \"Mon-Fri\"");
+             if (auto why = workflows::check_working_days(v); !why.empty()) throw config_error(fmt::format("{}: {}", at, why));
+             c.release.reminders.working_days = v;
+           }},
+          {"via",
+           [](const toml::node& n, config& c, const std::string& at) {
+             auto v = expect<std::string>(n, at, "\"thread\" or \"dm\"");
+             if (v != "thread" && v != "dm") throw config_error(fmt::format("{} must be \"thread\" or \"dm\", not \"{}\"", at, v));
+             c.release.reminders.via_dm = v == "dm";
+           }},
+          {"escalate_after", [](const toml::node& n, config& c, const std::string& at) {
+             auto v = expect<std::int64_t>(n, at, "an integer from 0 (never) to 100");
+             if (v < 0 || v > 100) throw config_error(fmt::format("{} must be from 0 (never) to 100, not {}", at, v));
+             c.release.reminders.escalate_after = static_cast<int>(v);
            }}};
 }
 
@@ -143,6 +228,8 @@ config parse_config(std::string_view text, std::string_view source, std::string_
       {"log", section_log()},
       {"access", section_access()},
       {"quickfix", section_quickfix(std::string(base_dir))},
+      {"release", section_release(std::string(base_dir))},
+      {"reminders", section_reminders()},
   };
   config c;
   c.source = source;
@@ -151,7 +238,7 @@ config parse_config(std::string_view text, std::string_view source, std::string_
     const std::string section_name(name.str());
     auto section = sections.find(section_name);
     if (section == sections.end()) {
-      throw config_error(fmt::format("{}: unknown section [{}] (known: store, slack, log, access, quickfix)", where(source, node, section_name),
+      throw config_error(fmt::format("{}: unknown section [{}] (known: store, slack, log, access, quickfix, release, reminders)", where(source, node, section_name),
                                      section_name));
     }
     const auto* table = node.as_table();
@@ -165,6 +252,11 @@ config parse_config(std::string_view text, std::string_view source, std::string_
     }
   }
   if (c.store.path.empty()) throw config_error(fmt::format("{}: [store] path is required", source));
+  if (c.release.work_dir.empty()) {
+    c.release.work_dir = c.store.path == ":memory:"
+                             ? (std::filesystem::temp_directory_path() / "tugboat-release-work").string()
+                             : (std::filesystem::path(c.store.path).parent_path() / "release-work").string();
+  }
   return c;
 }
 

@@ -13,6 +13,7 @@
 #include "bot/access.hpp"
 #include "core/log.hpp"
 #include "workflows/quickfix/quickfix.hpp"
+#include "workflows/release/release.hpp"
 
 namespace tugboat::bot {
 
@@ -40,6 +41,7 @@ struct config {
 
   access_rules access;
   workflows::quickfix_settings quickfix;
+  workflows::release_settings release;  // [release] and [reminders]
 };
 
 // Parses and validates `text`; `source` names it in errors. Relative paths in the config are resolved

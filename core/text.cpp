@@ -22,6 +22,18 @@ std::vector<std::string_view> split_words(std::string_view s) {
   return words;
 }
 
+std::vector<std::string> split_lines(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto nl = s.find('\n');
+    const auto line = trim(s.substr(0, nl));
+    if (!line.empty()) out.emplace_back(line);
+    if (nl == std::string_view::npos) break;
+    s.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

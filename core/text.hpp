@@ -10,6 +10,8 @@ namespace tugboat::text {
 
 std::string_view trim(std::string_view s);
 std::vector<std::string_view> split_words(std::string_view s);
+// The non-empty lines of `s`, trimmed, as strings.
+std::vector<std::string> split_lines(std::string_view s);
 std::string to_lower(std::string_view s);
 bool starts_with_word(std::string_view s, std::string_view word);  // case-insensitive, whole word
 

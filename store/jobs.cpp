@@ -82,6 +82,18 @@ std::string encode_job_spec(const job_spec& s) {
   w.EndObject();
   w.Key("timeout_ms");
   w.Int64(s.timeout_ms);
+  if (!s.make_dirs.empty()) {
+    w.Key("make_dirs");
+    w.StartArray();
+    for (const auto& d : s.make_dirs) w.String(d.data(), static_cast<rj::SizeType>(d.size()));
+    w.EndArray();
+  }
+  if (!s.task.empty()) {
+    put(w, "task", s.task);
+    put(w, "input", s.input);
+    w.Key("rerun_on_restart");
+    w.Bool(s.rerun_on_restart);
+  }
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -101,6 +113,14 @@ job_spec decode_job_spec(std::string_view json) {
     }
   }
   s.timeout_ms = get_int(doc, "timeout_ms");
+  if (auto it = doc.FindMember("make_dirs"); it != doc.MemberEnd() && it->value.IsArray()) {
+    for (const auto& d : it->value.GetArray()) {
+      if (d.IsString()) s.make_dirs.emplace_back(d.GetString(), d.GetStringLength());
+    }
+  }
+  s.task = get_string(doc, "task");
+  s.input = get_string(doc, "input");
+  s.rerun_on_restart = get_bool(doc, "rerun_on_restart");
   return s;
 }
 
@@ -181,6 +201,12 @@ void jobs::mark_running(std::int64_t id, long long now) {
   SQLite::Statement q(db_.sql(), "UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?");
   q.bind(1, static_cast<int64_t>(now));
   q.bind(2, static_cast<int64_t>(id));
+  q.exec();
+}
+
+void jobs::requeue(std::int64_t id) {
+  SQLite::Statement q(db_.sql(), "UPDATE jobs SET state = 'queued', pid = 0, started_at = NULL WHERE id = ?");
+  q.bind(1, static_cast<int64_t>(id));
   q.exec();
 }
 

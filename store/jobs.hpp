@@ -15,11 +15,19 @@
 
 namespace tugboat::store {
 
+// A job is either a child process (`argv`) or an in-process task (`task`: the name of a performer the
+// job runner knows, with `input` as its argument — git and triage work, Slack lookups). Tasks that only
+// read and compute are `rerun_on_restart`: after a crash they run again instead of being reported
+// interrupted.
 struct job_spec {
   std::vector<std::string> argv;
   std::string cwd;
   std::vector<std::pair<std::string, std::string>> env;
   long long timeout_ms = 0;  // 0: none
+  std::vector<std::string> make_dirs;  // created (with parents) before the process starts
+  std::string task;
+  std::string input;
+  bool rerun_on_restart = false;
 };
 
 struct job_result {
@@ -63,6 +71,8 @@ class jobs {
   // The run's queued or running jobs.
   std::vector<job_row> active_for_run(std::int64_t run_id);
   void mark_running(std::int64_t id, long long now);
+  // Back to queued (a restartable task the bot stopped in the middle of).
+  void requeue(std::int64_t id);
   void set_pid(std::int64_t id, int pid);
   void finish(std::int64_t id, std::string_view state, const job_result& result, long long now);
 

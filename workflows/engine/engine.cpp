@@ -297,6 +297,13 @@ void engine::recover() {
   // A job that was running when the bot stopped is not re-run silently: its run decides (typically
   // needs_attention with Run again / Dismiss). Its process group may still be alive: stop it.
   for (const auto& job : jobs_.in_state("running")) {
+    if (job.spec.rerun_on_restart) {
+      // A task that only reads and computes: doing it again is what its run is waiting for.
+      jobs_.requeue(job.id);
+      log::info(kLog, "task {} ({}) of run {} was interrupted by a restart: running it again", job.id, job.name,
+                job.run_id);
+      continue;
+    }
     if (job.pid > 0) ::kill(-job.pid, SIGKILL);
     store::job_result interrupted;
     interrupted.error = "the bot stopped while this job was running";

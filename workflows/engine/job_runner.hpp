@@ -1,14 +1,17 @@
 #pragma once
-// Runs jobs as child processes (core/subprocess: argv, no shell, own process group, bounded output,
+// Runs jobs: child processes, or in-process tasks registered by name (see store::job_spec). Runs jobs
+// as child processes (core/subprocess: argv, no shell, own process group, bounded output,
 // timeout) on worker threads, one thread per running job, so the event loop never waits on a child.
 // Results go back to the loop and into the engine as `job_finished`. `kill` signals the job's process
 // group (SIGTERM, then SIGKILL after a grace period). Construct, start, kill and shut down on the loop
 // thread; the worker threads only run the child and post the result.
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <thread>
@@ -29,6 +32,14 @@ class job_runner {
   job_runner(const job_runner&) = delete;
   job_runner& operator=(const job_runner&) = delete;
 
+  // In-process tasks. A blocking task (git, file parsing) runs on a worker thread of its own; an async
+  // task (Slack lookups) runs on the loop as a coroutine. Either returns the job's result; an exception
+  // becomes a failed result carrying its message. A killed task finishes as cancelled.
+  using blocking_task = std::function<store::job_result(const store::job_row&)>;
+  using async_task = std::function<boost::asio::awaitable<store::job_result>(store::job_row)>;
+  void add_task(std::string name, blocking_task fn);
+  void add_async_task(std::string name, async_task fn);
+
   void start(std::int64_t job_id);
   void kill(std::int64_t job_id);
   // Stops every running child (their rows stay `running`: the next start reports them interrupted)
@@ -46,11 +57,15 @@ class job_runner {
   };
 
   void finished(std::int64_t job_id, store::job_result result);
+  void start_task(const store::job_row& row, const std::shared_ptr<active>& a);
+  void post_result(std::weak_ptr<bool> alive, std::int64_t job_id, store::job_result result);
 
   boost::asio::any_io_executor loop_;
   engine& engine_;
   job_runner_settings settings_;
   std::map<std::int64_t, std::shared_ptr<active>> active_;
+  std::map<std::string, blocking_task, std::less<>> blocking_tasks_;
+  std::map<std::string, async_task, std::less<>> async_tasks_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool shutting_down_ = false;
 };

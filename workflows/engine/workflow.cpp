@@ -16,6 +16,13 @@ std::string_view to_string(event_kind k) {
   return "?";
 }
 
+bool has_role(const event& e, std::string_view role) {
+  for (const auto& r : e.roles) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
 decision& decision::post(std::string text, std::vector<slack::block> blocks, std::string slot) {
   message_effect m;
   m.what = message_effect::kind::post;

@@ -48,12 +48,16 @@ enum class event_kind {
 };
 std::string_view to_string(event_kind k);
 
+struct event;
+bool has_role(const event& e, std::string_view role);
+
 struct event {
   event_kind kind = event_kind::start;
   std::string name;
   std::string value;
   std::string text;
   slack::user_id by;
+  std::vector<std::string> roles;  // what `by` may do beyond the workflow's own rules: "admin", "releaser"
   std::string job_name;
   std::optional<store::job_result> job;
   // start, for workflows with admission control: runs queued before this one, and whether a running

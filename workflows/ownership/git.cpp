@@ -101,11 +101,21 @@ std::string git_repo::resolve(std::string_view ref) const {
   return sha;
 }
 
-std::optional<std::string> git_repo::newest_tag(std::string_view commit) const {
-  auto r = run({"describe", "--tags", "--abbrev=0", std::string(commit)});
+std::optional<std::string> git_repo::newest_tag(std::string_view commit, std::string_view pattern) const {
+  std::vector<std::string> argv{"describe", "--tags", "--abbrev=0"};
+  if (!pattern.empty()) {
+    argv.emplace_back("--match");
+    argv.emplace_back(pattern);
+  }
+  argv.emplace_back(commit);
+  auto r = run(argv);
   if (!r.ok()) return std::nullopt;
   auto tag = std::string(text::trim(r.out));
   return tag.empty() ? std::nullopt : std::optional<std::string>(tag);
+}
+
+long long git_repo::count_commits(std::string_view base, std::string_view head) const {
+  return to_ll(text::trim(run_checked({"rev-list", "--count", fmt::format("{}..{}", base, head)}, "rev-list")));
 }
 
 long long git_repo::commit_time(std::string_view commit) const {

@@ -56,8 +56,10 @@ class git_repo {
 
   // The full SHA-1 of the commit `ref` names; throws git_error("unknown ref ...").
   std::string resolve(std::string_view ref) const;
-  // The newest tag reachable from `commit`, if any.
-  std::optional<std::string> newest_tag(std::string_view commit) const;
+  // The newest tag reachable from `commit`, if any; only tags matching the glob `pattern` when given.
+  std::optional<std::string> newest_tag(std::string_view commit, std::string_view pattern = {}) const;
+  // How many commits base..head holds.
+  long long count_commits(std::string_view base, std::string_view head) const;
   // Committer time of a commit, Unix seconds.
   long long commit_time(std::string_view commit) const;
   // Every file path in the tree of `commit`.
