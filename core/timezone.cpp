@@ -70,7 +70,9 @@ std::shared_ptr<const time_zone> time_zone::load(std::string_view name) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw std::runtime_error("unknown time zone \"" + std::string(name) + "\" (no such file " + path.string() + ")");
-  if (std::filesystem::file_size(path, ec) > kMaxFileSize || ec)
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw std::runtime_error("cannot read time zone file " + path.string() + ": " + ec.message());
+  if (size > kMaxFileSize)
     throw std::runtime_error("time zone \"" + std::string(name) + "\" is not a valid TZif file: " + path.string() +
                              " is too large");
   std::ifstream in(path, std::ios::binary);
