@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(g++ cmake ninja-build git openssl ca-certificates libboost1.81-dev libssl-dev rapidjson-dev
-  libsqlitecpp-dev libsqlite3-dev libfmt-dev doctest-dev libtomlplusplus-dev libpugixml-dev)
+  libsqlitecpp-dev libsqlite3-dev libfmt-dev doctest-dev libtomlplusplus-dev libpugixml-dev tzdata)
 
 install_deps() {
   local missing=()
