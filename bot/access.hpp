@@ -20,7 +20,10 @@ struct access_rules {
   std::set<std::string, std::less<>> releasers;  // who may press Release (empty: admins only)
 
   bool is_admin(const slack::user_id& u) const { return admins.contains(u.str()); }
-  bool is_releaser(const slack::user_id& u) const { return releasers.contains(u.str()) || is_admin(u); }
+  // Who may press Release: `releasers`, or (left empty) whoever may start a release.
+  bool is_releaser(const slack::user_id& u) const {
+    return releasers.empty() ? allows(u, action::release) : releasers.contains(u.str()) || is_admin(u);
+  }
   bool allows(const slack::user_id& u, action a) const;
   // One sentence for a refused user.
   std::string refusal(action a) const;

@@ -19,6 +19,10 @@
 #include "workflows/engine/outbox_sender.hpp"
 #include "workflows/engine/scheduler.hpp"
 #include "workflows/quickfix/quickfix.hpp"
+#include "bot/people.hpp"
+#include "bot/release_tasks.hpp"
+#include "store/people.hpp"
+#include "workflows/release/release.hpp"
 
 namespace tugboat::bot {
 namespace {
@@ -59,6 +63,12 @@ struct app::parts {
     sender = std::make_unique<workflows::outbox_sender>(io.get_executor(), engine.outbox(), api, clock);
     timers = std::make_unique<workflows::scheduler>(io.get_executor(), engine, clock);
     jobs = std::make_unique<workflows::job_runner>(io.get_executor(), engine);
+    if (!o.cfg.release.repo.empty()) {
+      engine.add(std::make_unique<workflows::release_workflow>(o.cfg.release));
+      people_cache = std::make_unique<store::people>(db);
+      people = std::make_unique<people_resolver>(api, *people_cache, o.cfg.owners, clock);
+      add_release_tasks(*jobs, *people);
+    }
   }
 
   system_clock_source clock;
@@ -72,6 +82,8 @@ struct app::parts {
   std::unique_ptr<workflows::outbox_sender> sender;
   std::unique_ptr<workflows::scheduler> timers;
   std::unique_ptr<workflows::job_runner> jobs;
+  std::unique_ptr<store::people> people_cache;
+  std::unique_ptr<people_resolver> people;
   std::unique_ptr<service> svc;
   std::unique_ptr<slack::socket_mode_client> socket;
 };

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "core/text.hpp"
+#include "workflows/release/working_hours.hpp"
 #include "slack/url.hpp"
 
 namespace tugboat::bot {
@@ -191,13 +192,21 @@ std::map<std::string, reader, std::less<>> section_reminders() {
           {"working_hours",
            [](const toml::node& n, config& c, const std::string& at) {
              auto v = expect<std::string>(n, at, "a string like \"09:00-18:00\"");
-             if (auto why = workflows::check_working_hours(v); !why.empty()) throw config_error(fmt::format("{}: {}", at, why));
+             try {
+               workflows::parse_working_hours(v);
+             } catch (const std::invalid_argument& e) {
+               throw config_error(fmt::format("{}: {}", at, e.what()));
+             }
              c.release.reminders.working_hours = v;
            }},
           {"working_days",
            [](const toml::node& n, config& c, const std::string& at) {
              auto v = expect<std::string>(n, at, "a string like \"Mon-Fri\"");
-             if (auto why = workflows::check_working_days(v); !why.empty()) throw config_error(fmt::format("{}: {}", at, why));
+             try {
+               workflows::parse_working_days(v);
+             } catch (const std::invalid_argument& e) {
+               throw config_error(fmt::format("{}: {}", at, e.what()));
+             }
              c.release.reminders.working_days = v;
            }},
           {"via",

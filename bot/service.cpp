@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 
 #include "core/log.hpp"
@@ -147,10 +148,8 @@ void service::answer(const std::string& key, const request& r) {
     case intent::status: return on_status(key, r);
     case intent::cancel: return on_cancel(key, r);
     case intent::button: return on_button(key, r);
-    case intent::release:
-    case intent::recheck:
-      if (!access_.allows(r.user, action::release)) return reply(key, r, access_.refusal(action::release), true);
-      return reply(key, r, "Releases are not enabled on this Tugboat yet: the release workflow is being built.");
+    case intent::release: return on_release(key, r);
+    case intent::recheck: return on_recheck(key, r);
     case intent::ignore: return engine_.mark_handled(key);
   }
 }
@@ -185,6 +184,9 @@ void service::on_status(const std::string& key, const request& r) {
   for (const auto& run : runs) {
     text += fmt::format("\n• *{}* {} · {} · started by <@{}> {} ago", run.name, run.workflow, run.state, run.requester,
                         age(run.created_at, now));
+    if (auto it = run.data.find("version"); it != run.data.end() && run.workflow == "release") {
+      text += fmt::format(" · version {}", text::escape_mrkdwn(it->second));
+    }
     if (auto it = run.data.find("text"); it != run.data.end()) {
       text += fmt::format(" · “{}”", text::escape_mrkdwn(text::clean_utf8(it->second.substr(0, 80))));
     }
@@ -216,9 +218,76 @@ void service::on_cancel(const std::string& key, const request& r) {
   engine_.deliver(target->id, {.kind = workflows::event_kind::cancel, .by = r.user}, key);
 }
 
+std::optional<workflows::run> service::active_release(const slack::channel_id& channel) {
+  store::run_filter f;
+  f.workflow = "release";
+  f.channel = channel.str();
+  f.limit = 1;
+  auto runs = engine_.list(f);
+  if (runs.empty()) return std::nullopt;
+  return std::move(runs.front());
+}
+
+void service::on_release(const std::string& key, const request& r) {
+  if (!access_.allows(r.user, action::release)) return reply(key, r, access_.refusal(action::release), true);
+  if (!engine_.find_workflow("release")) {
+    return reply(key, r, "Releases are not set up on this Tugboat: `[release] repo` names no repository.");
+  }
+  if (r.dm) return reply(key, r, "Start a release in a channel, so the team can follow it: `@tugboat please do a release`.");
+  if (auto running = active_release(r.channel)) {
+    return reply(key, r, fmt::format("*{}* (release {}) is already running in this channel: follow its thread, or "
+                                     "`cancel {}` first.",
+                                     running->name, running->data.contains("version") ? running->data.at("version") : "",
+                                     running->name));
+  }
+  fields data;
+  // "release 1.4.0" names the version; "please do a release" lets the tags decide.
+  for (auto w : text::split_words(r.args)) {
+    if (!w.empty() && std::isdigit(static_cast<unsigned char>(w.front()))) data["requested_version"] = std::string(w);
+    if (w.size() > 1 && (w.front() == 'v' || w.front() == 'V') && std::isdigit(static_cast<unsigned char>(w[1]))) {
+      data["requested_version"] = std::string(w.substr(1));
+    }
+  }
+  // New failures are the ones that did not fail in the last release that shipped.
+  store::run_filter f;
+  f.workflow = "release";
+  f.state = "released";
+  f.open_only = false;
+  f.limit = 1;
+  if (auto previous = engine_.list(f); !previous.empty()) {
+    data["previous_run"] = previous.front().name;
+    data["previous_version"] = previous.front().data.contains("version") ? previous.front().data.at("version") : "";
+    data["previous_failed"] = previous.front().data.contains("qa_failed") ? previous.front().data.at("qa_failed") : "";
+  }
+  engine_.create("release", r.channel, {}, r.user, std::move(data), key);
+}
+
+void service::on_recheck(const std::string& key, const request& r) {
+  if (!access_.allows(r.user, action::release)) return reply(key, r, access_.refusal(action::release), true);
+  auto running = active_release(r.channel);
+  if (!running) return reply(key, r, "No release is running in this channel. Start one with `release`.");
+  engine_.deliver(running->id, {.kind = workflows::event_kind::command, .name = "recheck", .by = r.user, .roles = roles_of(r.user)}, key);
+}
+
+std::vector<std::string> service::roles_of(const slack::user_id& user) const {
+  std::vector<std::string> roles;
+  if (access_.is_admin(user)) roles.emplace_back("admin");
+  if (access_.is_releaser(user)) roles.emplace_back("releaser");
+  return roles;
+}
+
 void service::on_button(const std::string& key, const request& r) {
-  auto target = engine_.find(r.value);
+  // The value is the run's name, or "RUN|detail" for buttons about a part of a run.
+  const auto run_name = r.value.substr(0, r.value.find('|'));
+  auto target = engine_.find(run_name);
   if (!target) return reply(key, r, "That button belongs to a run I no longer know.", true);
+  if (target->workflow == "release") {
+    // Owners, releasers and the manager click a release's buttons: the workflow checks who may.
+    workflows::event e{.kind = workflows::event_kind::button, .name = r.action_id, .value = r.value, .by = r.user,
+                       .roles = roles_of(r.user)};
+    engine_.deliver(target->id, e, key);
+    return;
+  }
   if (target->requester != r.user && !access_.is_admin(r.user)) {
     return reply(key, r, fmt::format("Only <@{}> (who started {}) or an admin may use these buttons.", target->requester,
                                      target->name),

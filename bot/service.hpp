@@ -64,6 +64,10 @@ class service {
   void on_status(const std::string& key, const request& r);
   void on_cancel(const std::string& key, const request& r);
   void on_button(const std::string& key, const request& r);
+  void on_release(const std::string& key, const request& r);
+  void on_recheck(const std::string& key, const request& r);
+  std::optional<workflows::run> active_release(const slack::channel_id& channel);
+  std::vector<std::string> roles_of(const slack::user_id& user) const;
 
   boost::asio::any_io_executor ex_;
   store::inbox& inbox_;

@@ -77,6 +77,7 @@ std::vector<run_row> runs::list(const run_filter& f) {
   std::string sql = fmt::format("SELECT {} FROM runs WHERE 1 = 1", kColumns);
   if (f.open_only) sql += " AND finished_at IS NULL";
   if (!f.workflow.empty()) sql += " AND workflow = :workflow";
+  if (!f.state.empty()) sql += " AND state = :state";
   if (!f.channel.empty() && !f.requester.empty()) {
     sql += " AND (channel = :channel OR requester = :requester)";
   } else if (!f.channel.empty()) {
@@ -87,6 +88,7 @@ std::vector<run_row> runs::list(const run_filter& f) {
   sql += " ORDER BY id DESC LIMIT :limit";
   SQLite::Statement q(db_.sql(), sql);
   if (!f.workflow.empty()) q.bind(":workflow", f.workflow);
+  if (!f.state.empty()) q.bind(":state", f.state);
   if (!f.channel.empty()) q.bind(":channel", f.channel);
   if (!f.requester.empty()) q.bind(":requester", f.requester);
   q.bind(":limit", static_cast<int64_t>(f.limit));

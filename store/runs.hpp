@@ -41,6 +41,7 @@ struct run_filter {
   std::string workflow;   // empty: any
   std::string channel;    // empty: any
   std::string requester;  // empty: any
+  std::string state;      // empty: any
   bool open_only = true;
   std::size_t limit = 50;
 };

@@ -102,6 +102,16 @@ std::string people_key(std::string_view key) {
   return k;
 }
 
+const who* release_items::person_of(std::string_view user) const {
+  const who* found = nullptr;
+  for (const auto& [key, p] : people) {
+    if (p.user != user) continue;
+    if (!p.tz.empty()) return &p;
+    found = &p;
+  }
+  return found;
+}
+
 const item* release_items::find(int id) const {
   for (const auto& i : items) {
     if (i.id == id) return &i;

@@ -61,6 +61,8 @@ struct release_items {
   std::map<std::string, who, std::less<>> people;  // key (lower-cased email, @handle, or user ID) → who
   std::map<std::string, int, std::less<>> reminders;  // user → reminders sent since their last change
 
+  // What is known of Slack user `user` (its time zone), from any key that resolved to it.
+  const who* person_of(std::string_view user) const;
   const item* find(int id) const;
   item* find(int id);
   // The open items assigned to `user` that are new failures (the ones people are pinged about).

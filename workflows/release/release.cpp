@@ -88,12 +88,13 @@ std::vector<std::string> expand_argv(const std::vector<std::string>& argv, const
   return out;
 }
 
-release_workflow::release_workflow(release_settings settings) : settings_(std::move(settings)) {}
+release_workflow::release_workflow(release_settings settings)
+    : settings_(std::move(settings)),
+      hours_(parse_working_hours(settings_.reminders.working_hours, settings_.reminders.working_days)) {}
 
 sys_time release_workflow::next_reminder(sys_time last, const std::string& tz, int tz_offset) const {
-  (void)tz;
-  (void)tz_offset;
-  return last + settings_.reminders.every;
+  const auto zone = time_zone::for_slack_user(tz, std::chrono::seconds{tz_offset});
+  return workflows::next_reminder(last, settings_.reminders.every, *zone, hours_);
 }
 
 namespace {
@@ -172,9 +173,8 @@ void arm_reminder(context& c, const std::string& user) {
   if (std::find(armed.begin(), armed.end(), user) != armed.end()) return;
   armed.push_back(user);
   c.d.data["armed"] = join_lines(armed);
-  const auto it = c.s.people.find(user);
-  const auto due = it == c.s.people.end() ? c.wf.next_reminder(c.now, "", 0)
-                                          : c.wf.next_reminder(c.now, it->second.tz, it->second.tz_offset);
+  const auto* p = c.s.person_of(user);
+  const auto due = p ? c.wf.next_reminder(c.now, p->tz, p->tz_offset) : c.wf.next_reminder(c.now, "", 0);
   c.d.set_timer("remind:" + user, due);
 }
 
@@ -291,8 +291,7 @@ void on_qa_command(context& c, const store::job_result& j) {
   if (!j.ok()) {
     return needs_attention(c, "qa", fmt::format("the QA command failed ({})", j.describe()), output_tail(c, j));
   }
-  const auto dir = c.data("qa_dir");
-  start_triage(c, {dir + "/*.xml", dir + "/**/*.xml"});
+  start_triage(c, {c.data("qa_dir")});  // every *.xml below it
 }
 
 void on_triaged(context& c, const store::job_result& j) {
@@ -330,7 +329,9 @@ void on_triaged(context& c, const store::job_result& j) {
   c.d.data["qa_failed"] = join_lines(failing);
 
   auto keys = lookup_keys(c.s, added);
-  if (!c.cfg().manager.empty() && !c.s.people.contains(c.cfg().manager)) keys.push_back(c.cfg().manager);
+  if (!added.empty() && !c.cfg().manager.empty() && !c.s.people.contains(c.cfg().manager)) {
+    keys.push_back(c.cfg().manager);  // for the manager's time zone
+  }
   if (keys.empty()) {
     tag(c, added);
     return settle(c);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "workflows/engine/workflow.hpp"
+#include "workflows/release/working_hours.hpp"
 
 namespace tugboat::workflows {
 
@@ -65,11 +66,13 @@ class release_workflow final : public workflow {
   decision decide(const run& r, const event& e, sys_time now) const override;
 
   const release_settings& settings() const { return settings_; }
-  // When `user` (in `tz`, or at `tz_offset` when tz is unknown) is next reminded after `last`.
+  // When someone in `tz` (or at `tz_offset` when tz is unknown here) is next reminded after `last`:
+  // `every` later, moved to the start of their next working window if it falls outside.
   sys_time next_reminder(sys_time last, const std::string& tz, int tz_offset) const;
 
  private:
   release_settings settings_;
+  working_hours hours_;
 };
 
 // Replaces {version}, {base}, {head}, {dir} in each element of an argv template.
