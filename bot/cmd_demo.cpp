@@ -3,7 +3,9 @@
 // Slack is the emulator.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +13,7 @@
 
 #include "bot/cli.hpp"
 #include "bot/commands.hpp"
+#include "bot/demo_repo.hpp"
 #include "bot/local_slack.hpp"
 #include "core/log.hpp"
 #include "core/subprocess.hpp"
@@ -46,30 +49,22 @@ case "$request" in
 esac
 )sh";
 
-void write_file(const fs::path& p, std::string_view text) {
-  std::ofstream out(p);
-  out << text;
-}
+// The demo's release command: tags the release in the sample repository and "publishes" it.
+constexpr std::string_view kShip = R"sh(#!/usr/bin/env bash
+# demo release: tags the version at the released commit and prints what a real pipeline would.
+set -euo pipefail
+version="$1"; head="$2"
+git -c user.name=tugboat -c user.email=tugboat@example.com tag -a "v$version" -m "Release $version" "$head"
+echo "tagged v$version at ${head:0:7}"
+echo "published acme-app $version to https://packages.example.com/acme-app/$version"
+)sh";
 
-void git(const fs::path& repo, std::vector<std::string> args) {
-  args.insert(args.begin(), {"git", "-C", repo.string()});
-  proc::spawn_options o;
-  o.argv = std::move(args);
-  o.env = {{"GIT_AUTHOR_NAME", "Alice Archer"}, {"GIT_AUTHOR_EMAIL", "alice@example.com"},
-           {"GIT_COMMITTER_NAME", "Alice Archer"}, {"GIT_COMMITTER_EMAIL", "alice@example.com"}};
-  auto r = proc::run(o);
-  if (!r.ok()) throw std::runtime_error(fmt::format("git {} failed: {}", o.argv[3], r.describe()));
-}
-
-fs::path make_sample_repo(const fs::path& dir) {
-  auto repo = dir / "acme-app";
-  fs::create_directories(repo / "docs");
-  write_file(repo / "README.md", "# acme-app\n\nA sample application for the Tugboat demo.\n");
-  write_file(repo / "docs" / "install.md", "# Install\n\nRun `make install` and teh app is ready.\n");
-  git(repo, {"init", "-q", "-b", "main"});
-  git(repo, {"add", "-A"});
-  git(repo, {"commit", "-q", "-m", "Initial import"});
-  return repo;
+void write_script(const fs::path& p, std::string_view text) {
+  {
+    std::ofstream out(p);
+    out << text;
+  }
+  fs::permissions(p, fs::perms::owner_all);
 }
 
 class demo {
@@ -88,8 +83,44 @@ class demo {
     expected_ += n;
     auto got = slack_.emu().wait_for_count(expected_, timeout);
     if (got.size() < expected_) throw std::runtime_error("the bot did not answer in time");
-    std::this_thread::sleep_for(150ms);  // pacing for the human reading along, not for correctness
+    pause();
   }
+  // Waits until a message of the bot contains `needle` (and carries a button `action`, when given).
+  slack::emulated_message expect_text(std::string_view needle, std::string_view action = {},
+                                      std::chrono::milliseconds timeout = 30s) {
+    std::optional<slack::emulated_message> found;
+    slack_.emu().wait_for_messages(
+        [&](const std::vector<slack::emulated_message>& all) {
+          for (const auto& m : all) {
+            if ((m.text + m.blocks_json).find(needle) == std::string::npos) continue;
+            if (!action.empty() && std::none_of(m.buttons.begin(), m.buttons.end(),
+                                                [&](const slack::emulated_button& b) { return b.action_id == action; })) {
+              continue;
+            }
+            found = m;
+            return true;
+          }
+          return false;
+        },
+        timeout);
+    if (!found) throw std::runtime_error(fmt::format("the bot did not say \"{}\" in time", needle));
+    expected_ = slack_.emu().messages().size();
+    pause();
+    return *found;
+  }
+  // Clicks the button `label` on `m` (the first one whose value starts with `value_prefix`).
+  void click(const std::string& who, const slack::emulated_message& m, std::string_view label,
+             std::string_view value_prefix = {}) {
+    for (const auto& b : m.buttons) {
+      if (b.text == label && b.value.starts_with(value_prefix)) {
+        fmt::print(out_, "[{}] {} clicks [{}]\n", m.channel == "C0001" ? "#releases › thread" : m.channel, transcript::name_of(who), label);
+        slack_.emu().click(who, m.channel, m.ts, b.action_id, b.value);
+        return;
+      }
+    }
+    throw std::runtime_error(fmt::format("no [{}] button on the bot's message", label));
+  }
+  void pause() { std::this_thread::sleep_for(150ms); }  // pacing for the human reading along
   void note(std::string_view text) { fmt::print(out_, "\n— {}\n", text); }
 
  private:
@@ -123,9 +154,10 @@ int cmd_demo(args a) {
   fs::create_directories(dir);
   int rc = 0;
   try {
-    auto repo = make_sample_repo(dir);
-    write_file(dir / "demo-agent", kAgent);
-    fs::permissions(dir / "demo-agent", fs::perms::owner_all);
+    auto world = make_demo_world(dir);
+    const auto& repo = world.repo;
+    write_script(dir / "demo-agent", kAgent);
+    write_script(dir / "demo-ship", kShip);
 
     config cfg;
     cfg.source = "demo";
@@ -134,6 +166,18 @@ int cmd_demo(args a) {
     cfg.quickfix.workdir = repo.string();
     cfg.quickfix.timeout = std::chrono::seconds{60};
     cfg.access.admins = {"U0ALICE"};
+    cfg.access.releasers = {"U0DAVE"};
+    cfg.release.repo = repo.string();
+    cfg.release.qa_junit = {(world.qa_dir / "*.xml").string()};
+    cfg.release.manager = "U0CAROL";
+    cfg.release.commit_url = "https://git.example.com/acme/app/commit/{sha}";
+    cfg.release.release_command = {(dir / "demo-ship").string(), "{version}", "{head}"};
+    cfg.release.work_dir = (dir / "release-work").string();
+    // The demo's fast clock: reminders every few seconds, at any hour of any day.
+    cfg.release.reminders.every = std::chrono::seconds{4};
+    cfg.release.reminders.working_hours = "00:00-24:00";
+    cfg.release.reminders.working_days = "daily";
+    cfg.release.reminders.escalate_after = 2;
 
     fmt::print("Tugboat demo: the Slack emulator, the bot and a sample repository ({}), over real sockets.\n",
                repo.string());
@@ -152,18 +196,32 @@ int cmd_demo(args a) {
     d.note("bob asks for a quick fix by DM; Tugboat runs the configured agent in the repository.");
     d.say("U0BOB", "D", "fix the typo in the install docs");
     d.expect(2);  // running, result
-    d.note("bob checks on his runs.");
-    d.say("U0BOB", "D", "status");
-    d.expect(1);
-    d.note("A request the agent cannot do fails, and says why.");
-    d.say("U0BOB", "D", "rewrite the installer in Rust");
-    d.expect(2);
-    d.note("Unknown commands get a hint.");
-    d.say("U0ALICE", "C0001", "<@U0BOT> make coffee");
-    d.expect(1);
-    d.note("The release workflow is not built yet; Tugboat says so.");
-    d.say("U0ALICE", "C0001", "<@U0BOT> please do a release");
-    d.expect(1);
+    d.note("dave asks for a release in #releases. Tugboat finds the version and the range, reads the QA "
+           "reports and blames the failing lines (as jobs, off the event loop).");
+    d.say("U0DAVE", "C0001", "<@U0BOT> please do a release");
+    d.expect_text("Flaky tests");
+    auto alice_tag = d.expect_text("<@U0ALICE>, 2 new failures", "release_fixed");
+    auto bob_tag = d.expect_text("<@U0BOB>, 1 new failure", "release_fixed");
+    d.note("alice is on the parser failures; bob says the table failure is not his.");
+    d.click("U0ALICE", alice_tag, "On it");
+    d.expect_text("@U0ALICE> is on it");
+    d.click("U0BOB", bob_tag, "Not mine");
+    auto handed = d.expect_text("this was handed to you", "release_fixed");
+    d.note("Nobody fixed anything yet: reminders every 4 seconds (the demo's clock), then an escalation.");
+    d.expect_text("reminder 1");
+    d.expect_text("escalating");
+    d.note("The fixes land: alice and carol press Fixed.");
+    alice_tag = d.expect_text("<@U0ALICE>, 2 new failures", "release_fixed");
+    d.click("U0ALICE", alice_tag, "Fixed", "REL-1|1");
+    alice_tag = d.expect_text("fixed (<@U0ALICE>)", "release_fixed");
+    d.click("U0ALICE", alice_tag, "Fixed", "REL-1|2");
+    d.click("U0CAROL", handed, "Fixed");
+    auto ready = d.expect_text("QA is clear", "release_ship");
+    d.note("bob may not ship; dave, a releaser, may.");
+    d.click("U0BOB", ready, "Release");
+    d.expect_text("Only the people in");
+    d.click("U0DAVE", ready, "Release");
+    d.expect_text("is out");
     slack.stop();
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     fmt::print("\nDemo finished in {:.1f} s.{}\n", static_cast<double>(took.count()) / 1000.0,

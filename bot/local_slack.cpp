@@ -10,6 +10,8 @@
 #include "bot/app.hpp"
 #include "core/text.hpp"
 
+#include <rapidjson/document.h>
+
 namespace tugboat::bot {
 namespace {
 namespace asio = boost::asio;
@@ -70,6 +72,32 @@ void local_slack::stop() {
   if (emu_) emu_->stop();
 }
 
+namespace {
+
+// The readable text of a message's blocks: sections, headers and context lines, in order.
+std::string blocks_text(const std::string& blocks_json) {
+  rapidjson::Document doc;
+  doc.Parse(blocks_json.data(), blocks_json.size());
+  if (doc.HasParseError() || !doc.IsArray()) return {};
+  std::string out;
+  auto add = [&out](const rapidjson::Value& t) {
+    if (!t.IsObject() || !t.HasMember("text") || !t["text"].IsString()) return;
+    if (!out.empty()) out += '\n';
+    out += t["text"].GetString();
+  };
+  for (const auto& b : doc.GetArray()) {
+    if (!b.IsObject() || !b.HasMember("type") || !b["type"].IsString()) continue;
+    std::string_view type = b["type"].GetString();
+    if ((type == "section" || type == "header") && b.HasMember("text")) add(b["text"]);
+    if (type == "context" && b.HasMember("elements") && b["elements"].IsArray()) {
+      for (const auto& e : b["elements"].GetArray()) add(e);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string transcript::name_of(std::string_view user_id) {
   if (user_id == "U0BOT") return "tugboat";
   if (user_id.starts_with("U0") && user_id.size() > 2) return text::to_lower(user_id.substr(2));
@@ -120,7 +148,8 @@ void transcript::on_message(const slack::emulated_message& m) {
   auto who = m.user.empty() && !m.bot_id.empty() ? std::string("some-bot") : name_of(m.user);
   std::string line = fmt::format("[{}{}] {}{}{}: ", where, m.thread_ts.empty() ? "" : " › thread", who,
                                  update ? " (edited)" : "", m.ephemeral_to.empty() ? "" : fmt::format(" (only {} sees this)", name_of(m.ephemeral_to)));
-  auto body = plain(m.text);
+  auto body = plain(m.blocks_json.empty() ? m.text : blocks_text(m.blocks_json));
+  if (body.empty()) body = plain(m.text);
   // Indent continuation lines under the speaker.
   for (std::size_t pos = body.find('\n'); pos != std::string::npos; pos = body.find('\n', pos + 5)) body.replace(pos, 1, "\n    ");
   line += body;
