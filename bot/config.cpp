@@ -11,6 +11,7 @@
 
 #include "core/text.hpp"
 #include "workflows/release/working_hours.hpp"
+#include "slack/ids.hpp"
 #include "slack/url.hpp"
 
 namespace tugboat::bot {
@@ -222,6 +223,21 @@ std::map<std::string, reader, std::less<>> section_reminders() {
            }}};
 }
 
+// One [owners] entry: `"alice@example.com" = "U0ALICE"` or `"@alice" = "U0ALICE"`.
+void read_owner(std::string_view key, const toml::node& n, config& c, const std::string& at) {
+  const bool handle = key.size() > 1 && key.front() == '@';
+  const bool email = !handle && key.find('@') != std::string_view::npos && key.front() != '@' && key.back() != '@';
+  if (!handle && !email) throw config_error(fmt::format("{}: the key must be an email or an @handle", at));
+  auto user = n.value<std::string>();
+  if (!n.is_string() || !user || !slack::looks_like_user_id(*user)) {
+    throw config_error(fmt::format("{} must be a Slack user ID like \"U024BE7LH\"", at));
+  }
+  auto [it, added] = c.owners.emplace(text::to_lower(key), *user);
+  if (!added && it->second != *user) {
+    throw config_error(fmt::format("{}: {} is already mapped to {} (keys match case-insensitively)", at, it->first, it->second));
+  }
+}
+
 }  // namespace
 
 config parse_config(std::string_view text, std::string_view source, std::string_view base_dir) {
@@ -246,12 +262,18 @@ config parse_config(std::string_view text, std::string_view source, std::string_
   for (const auto& [name, node] : root) {
     const std::string section_name(name.str());
     auto section = sections.find(section_name);
-    if (section == sections.end()) {
-      throw config_error(fmt::format("{}: unknown section [{}] (known: store, slack, log, access, quickfix, release, reminders)", where(source, node, section_name),
-                                     section_name));
+    if (section == sections.end() && section_name != "owners") {
+      throw config_error(fmt::format("{}: unknown section [{}] (known: store, slack, log, access, quickfix, release, reminders, owners)",
+                                     where(source, node, section_name), section_name));
     }
     const auto* table = node.as_table();
     if (!table) throw config_error(fmt::format("{} must be a table ([{}])", where(source, node, section_name), section_name));
+    if (section_name == "owners") {  // free-form keys: one per person
+      for (const auto& [key, value] : *table) {
+        read_owner(key.str(), value, c, where(source, value, "owners." + std::string(key.str())));
+      }
+      continue;
+    }
     for (const auto& [key, value] : *table) {
       const std::string key_name(key.str());
       const auto full = section_name + "." + key_name;

@@ -42,6 +42,11 @@ struct config {
   access_rules access;
   workflows::quickfix_settings quickfix;
   workflows::release_settings release;  // [release] and [reminders]
+
+  // [owners]: who a git identity or CODEOWNERS owner is on Slack, before asking Slack itself. Keys are
+  // emails or @handles (@user, @org/team), lower-cased so they match case-insensitively; values are
+  // Slack user IDs.
+  std::map<std::string, std::string> owners;
 };
 
 // Parses and validates `text`; `source` names it in errors. Relative paths in the config are resolved

@@ -33,6 +33,14 @@ using team_id = basic_id<struct team_id_tag>;        // T…
 using bot_id = basic_id<struct bot_id_tag>;          // B…
 using message_ts = basic_id<struct message_ts_tag>;  // "1700000000.000100": a message's id within its channel
 
+// True for text shaped like a Slack user ID: U or W, then uppercase letters and digits ("U024BE7LH").
+inline bool looks_like_user_id(std::string_view s) {
+  if (s.size() < 2 || (s.front() != 'U' && s.front() != 'W')) return false;
+  for (char c : s.substr(1))
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
 }  // namespace tugboat::slack
 
 template <typename Tag>

@@ -96,7 +96,20 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_active ON jobs(state) WHERE state IN ('queued', 'running');
 )sql";
 
-constexpr std::string_view kMigrations[] = {kV1Inbox, kV2Engine};
+// 3: who people are on Slack, cached (store/people.hpp). `key` is a lower-cased email (→ user_id) or a
+// user ID (→ its name and time zone). An empty user_id remembers that Slack has no such user.
+constexpr std::string_view kV3People = R"sql(
+CREATE TABLE people (
+  key          TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL,
+  name         TEXT NOT NULL DEFAULT '',
+  tz           TEXT NOT NULL DEFAULT '',
+  tz_offset    INTEGER NOT NULL DEFAULT 0,
+  fetched_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kV1Inbox, kV2Engine, kV3People};
 
 }  // namespace
 

@@ -265,6 +265,7 @@ void emulator::impl::control(const emu::http_request& req, emu::respond_fn respo
       u.tz = get(p, "tz", "UTC");
       u.tz_label = get(p, "tz_label", u.tz);
       u.tz_offset = static_cast<int>(get_int(p, "tz_offset", 0));
+      u.deleted = get_bool(p, "deleted", false);
       return respond(json_out().str("id", ws.add_user(std::move(u))).finish());
     }
     if (op == "messages") return respond(messages_json(messages_filter(), true, {}));

@@ -104,6 +104,7 @@ struct user_profile {
   std::string tz_label = "Coordinated Universal Time";
   int tz_offset = 0;  // seconds east of UTC
   bool is_bot = false;
+  bool deleted = false;  // deactivated: users.info shows it (deleted: true), users.lookupByEmail does not
 };
 
 // One injected fault on a Web API method, applied to its next `count` calls (count < 0: until cleared).

@@ -187,7 +187,7 @@ std::string user_json(const user_record& u) {
   key_string(w, "team_id", kTeamId);
   key_string(w, "name", p.name);
   w.Key("deleted");
-  w.Bool(false);
+  w.Bool(p.deleted);
   key_string(w, "real_name", p.real_name);
   key_string(w, "tz", p.tz);
   key_string(w, "tz_label", p.tz_label);

@@ -310,7 +310,8 @@ http_response emulator::impl::users_read(const params& p, bool by_email) {
   const emu::user_record* u = nullptr;
   if (by_email) {
     u = ws.find_user_by_email(get(p, "email"));
-    if (u == nullptr) return error("users_not_found");
+    // Slack answers users_not_found for a deactivated user too (users.info still shows it, deleted).
+    if (u == nullptr || u->profile.deleted) return error("users_not_found");
   } else {
     auto id = get(p, "user");
     u = id.empty() ? nullptr : ws.find_user(id);

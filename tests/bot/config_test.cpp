@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <map>
 #include <string>
 
 #include "tests/support/fixtures.hpp"
@@ -62,4 +63,32 @@ TEST_CASE("tokens come from the environment and a malformed one is named, not pr
   CHECK(t.bot == "xoxb-1234-5678-abcdef");
   ::unsetenv("SLACK_APP_TOKEN");
   CHECK_THROWS_AS(bot::read_tokens(), bot::config_error);
+}
+
+TEST_CASE("[owners] maps emails and @handles to Slack user IDs, emails case-insensitively") {
+  auto c = bot::parse_config(
+      "[store]\npath = \"x.db\"\n[owners]\n\"Alice@Example.com\" = \"U0ALICE\"\n\"@Bob\" = \"W0BOB2\"\n"
+      "\"@acme/release-team\" = \"U0RELMGR\"\n\"alice@example.com\" = \"U0ALICE\"\n",
+      "t.toml", "/etc/tugboat");
+  CHECK(c.owners == std::map<std::string, std::string>{
+                        {"alice@example.com", "U0ALICE"}, {"@bob", "W0BOB2"}, {"@acme/release-team", "U0RELMGR"}});
+  CHECK(bot::parse_config("[store]\npath = \"x.db\"\n", "t.toml").owners.empty());
+}
+
+TEST_CASE("a bad [owners] entry is an error naming the file, the line and the key") {
+  const std::string head = "[store]\npath = \"x.db\"\n[owners]\n";
+  CHECK(error_of(head + "\"a@example.com\" = \"U0A\"\n\"b@example.com\" = \"alice\"\n") ==
+        "t.toml:5: owners.b@example.com must be a Slack user ID like \"U024BE7LH\"");
+  CHECK(error_of(head + "\"b@example.com\" = \"u0bob\"\n") ==
+        "t.toml:4: owners.b@example.com must be a Slack user ID like \"U024BE7LH\"");
+  CHECK(error_of(head + "\"b@example.com\" = \"C0001\"\n") ==
+        "t.toml:4: owners.b@example.com must be a Slack user ID like \"U024BE7LH\"");
+  CHECK(error_of(head + "\"@bob\" = 42\n") == "t.toml:4: owners.@bob must be a Slack user ID like \"U024BE7LH\"");
+  CHECK(error_of(head + "\"@bob\" = \"U\"\n") == "t.toml:4: owners.@bob must be a Slack user ID like \"U024BE7LH\"");
+  CHECK(error_of(head + "bob = \"U0BOB\"\n") == "t.toml:4: owners.bob: the key must be an email or an @handle");
+  CHECK(error_of(head + "\"@\" = \"U0BOB\"\n") == "t.toml:4: owners.@: the key must be an email or an @handle");
+  CHECK(error_of(head + "\"Bob@x.org\" = \"U0BOB\"\n\"bob@x.org\" = \"U0OTHER\"\n") ==
+        "t.toml:5: owners.bob@x.org: bob@x.org is already mapped to U0BOB (keys match case-insensitively)");
+  CHECK(error_of("[store]\npath = \"x.db\"\nowners = 1\n") == "t.toml:3: store.owners: unknown key");
+  CHECK(error_of("owners = 1\n[store]\npath = \"x.db\"\n") == "t.toml:1: owners must be a table ([owners])");
 }

@@ -236,6 +236,15 @@ TEST_CASE("conversations.open gives the DM channel, users.info and users.lookupB
       {"", "frank", "Frank Fox", "frank@example.com", "Asia/Tokyo", "Japan Standard Time", 32400});
   CHECK(jstr(f.api.get("users.info?user=" + id, f.emu.settings().bot_token).body, "/user/tz") ==
         "Asia/Tokyo");
+  CHECK_FALSE(jbool(f.api.get("users.info?user=" + id, f.emu.settings().bot_token).body, "/user/deleted"));
+
+  // A deactivated user: users.info shows it marked deleted; users.lookupByEmail does not find it.
+  slack::user_profile gone{"", "gus", "Gus Gone", "gus@example.com"};
+  gone.deleted = true;
+  auto gone_id = f.emu.add_user(gone);
+  CHECK(jbool(f.api.get("users.info?user=" + gone_id, f.emu.settings().bot_token).body, "/user/deleted"));
+  CHECK(jstr(f.api.get("users.lookupByEmail?email=gus%40example.com", f.emu.settings().bot_token).body,
+             "/error") == "users_not_found");
 }
 
 TEST_CASE("reactions.add answers already_reacted the second time") {
