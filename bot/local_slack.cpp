@@ -146,7 +146,7 @@ void transcript::on_message(const slack::emulated_message& m) {
                                                                      : m.channel == "C0002" ? "general"
                                                                                             : m.channel);
   auto who = m.user.empty() && !m.bot_id.empty() ? std::string("some-bot") : name_of(m.user);
-  std::string line = fmt::format("[{}{}] {}{}{}: ", where, m.thread_ts.empty() ? "" : " › thread", who,
+  std::string line = fmt::format("[{}{}] {}{}{}: ", where, m.thread_ts.empty() || m.thread_ts == m.ts ? "" : " › thread", who,
                                  update ? " (edited)" : "", m.ephemeral_to.empty() ? "" : fmt::format(" (only {} sees this)", name_of(m.ephemeral_to)));
   auto body = plain(m.blocks_json.empty() ? m.text : blocks_text(m.blocks_json));
   if (body.empty()) body = plain(m.text);

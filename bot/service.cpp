@@ -240,7 +240,7 @@ void service::on_release(const std::string& key, const request& r) {
                                      running->name, running->data.contains("version") ? running->data.at("version") : "",
                                      running->name));
   }
-  fields data;
+  store::fields data;
   // "release 1.4.0" names the version; "please do a release" lets the tags decide.
   for (auto w : text::split_words(r.args)) {
     if (!w.empty() && std::isdigit(static_cast<unsigned char>(w.front()))) data["requested_version"] = std::string(w);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/text.hpp"
 
 namespace tugboat::workflows::release {
@@ -141,9 +143,12 @@ rendered owner_tag(const run& r, const release_settings& cfg, const std::string&
   for (const auto* i : items) {
     std::string body = fmt::format("*{}*", test_label(*i));
     if (!i->message.empty()) body += fmt::format("\n> {}", esc(i->message.substr(0, 300)));
-    std::size_t shown = 0;
+    // One line per commit (the strongest signal comes first), at most three.
+    std::vector<std::string> shown;
     for (const auto& e : i->evidence) {
-      if (++shown > 3) break;
+      const auto id = e.commit.empty() ? e.file : e.commit;
+      if (shown.size() == 3 || std::find(shown.begin(), shown.end(), id) != shown.end()) continue;
+      shown.push_back(id);
       body += "\n• " + evidence_text(e, cfg.commit_url);
     }
     if (!i->confidence.empty()) body += fmt::format("\n_confidence: {}_", i->confidence);
