@@ -11,6 +11,7 @@
 
 #include "bot/cli.hpp"
 #include "bot/commands.hpp"
+#include "bot/demo_repo.hpp"
 #include "bot/local_slack.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
@@ -26,7 +27,7 @@ constexpr std::string_view kConsoleHelp =
     "  /in #CHANNEL       talk in #releases or #general (now: {where})\n"
     "  /dm                talk to the bot in your DM\n"
     "  /tugboat TEXT      the slash command\n"
-    "  /click LABEL       click the newest button with that label here, e.g. /click Fixed\n"
+    "  /click LABEL       click the newest button with that label here (on your messages first), e.g. /click Fixed\n"
     "  /help              this list      /quit  leave (also Ctrl-D)\n";
 
 struct place {
@@ -70,12 +71,17 @@ std::string with_mentions(std::string line) {
 void click(local_slack& slack, const place& p, std::string_view label) {
   const auto channel = p.channel.empty() ? slack.emu().dm_channel(p.user) : p.channel;
   auto msgs = slack.emu().messages(channel);
-  for (auto it = msgs.rbegin(); it != msgs.rend(); ++it) {
-    for (const auto& b : it->buttons) {
-      if (text::to_lower(b.text) == text::to_lower(label)) {
-        fmt::print("({} clicks [{}])\n", transcript::name_of(p.user), b.text);
-        slack.emu().click(p.user, channel, it->ts, b.action_id, b.value);
-        return;
+  // The newest such button on a message that mentions the clicker (their items), else the newest.
+  const auto mention = fmt::format("<@{}>", p.user);
+  for (const bool mine : {true, false}) {
+    for (auto it = msgs.rbegin(); it != msgs.rend(); ++it) {
+      if (mine && (it->text + it->blocks_json).find(mention) == std::string::npos) continue;
+      for (const auto& b : it->buttons) {
+        if (text::to_lower(b.text) == text::to_lower(label)) {
+          fmt::print("({} clicks [{}])\n", transcript::name_of(p.user), b.text);
+          slack.emu().click(p.user, channel, it->ts, b.action_id, b.value);
+          return;
+        }
       }
     }
   }
@@ -108,7 +114,15 @@ int cmd_console(args a) {
   log::set_level(log::level::warn);
   auto scratch = fs::temp_directory_path() / fmt::format("tugboat-console-{}", ::getpid());
   fs::create_directories(scratch);
-  if (cfg.store.path.empty()) cfg.store.path = (scratch / "tugboat.db").string();
+  if (cfg.store.path.empty()) {
+    // No config: the demo's world (a sample repository with QA reports), reminders every minute.
+    try {
+      cfg = demo_config(scratch, make_demo_world(scratch), std::chrono::seconds{60});
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "tugboat console: {}\n", e.what());
+      return 1;
+    }
+  }
 
   int rc = 0;
   try {

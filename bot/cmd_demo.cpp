@@ -24,49 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A stand-in for a coding agent's CLI: the demo's `[quickfix] command`. It gets the request in its
-// argv and environment (never through a shell command line of ours), fixes typos in the sample repo,
-// commits, and prints a link as an agent would.
-constexpr std::string_view kAgent = R"sh(#!/usr/bin/env bash
-# demo agent: fixes "teh" typos in Markdown files of the repository it runs in.
-set -euo pipefail
-request="$1"
-echo "demo-agent: $request"
-case "$request" in
-  *typo*)
-    files=$(grep -rlw "teh" --include='*.md' . || true)
-    if [ -z "$files" ]; then echo "no typo found"; exit 1; fi
-    for f in $files; do sed -i 's/\bteh\b/the/g' "$f"; echo "fixed: $f"; done
-    git add -A
-    git -c user.name=demo-agent -c user.email=agent@example.com commit -q -m "Fix typo ($TUGBOAT_RUN)"
-    git show --stat --format='%h %s' HEAD
-    echo "Opened https://git.example.com/acme/app/pull/42"
-    ;;
-  *)
-    echo "demo-agent: I can only fix typos" >&2
-    exit 3
-    ;;
-esac
-)sh";
-
-// The demo's release command: tags the release in the sample repository and "publishes" it.
-constexpr std::string_view kShip = R"sh(#!/usr/bin/env bash
-# demo release: tags the version at the released commit and prints what a real pipeline would.
-set -euo pipefail
-version="$1"; head="$2"
-git -c user.name=tugboat -c user.email=tugboat@example.com tag -a "v$version" -m "Release $version" "$head"
-echo "tagged v$version at ${head:0:7}"
-echo "published acme-app $version to https://packages.example.com/acme-app/$version"
-)sh";
-
-void write_script(const fs::path& p, std::string_view text) {
-  {
-    std::ofstream out(p);
-    out << text;
-  }
-  fs::permissions(p, fs::perms::owner_all);
-}
-
 class demo {
  public:
   demo(local_slack& slack, std::FILE* out) : slack_(slack), out_(out) {}
@@ -156,28 +113,8 @@ int cmd_demo(args a) {
   try {
     auto world = make_demo_world(dir);
     const auto& repo = world.repo;
-    write_script(dir / "demo-agent", kAgent);
-    write_script(dir / "demo-ship", kShip);
-
-    config cfg;
-    cfg.source = "demo";
-    cfg.store.path = (dir / "tugboat.db").string();
-    cfg.quickfix.command = {(dir / "demo-agent").string(), "{text}"};
-    cfg.quickfix.workdir = repo.string();
-    cfg.quickfix.timeout = std::chrono::seconds{60};
-    cfg.access.admins = {"U0ALICE"};
-    cfg.access.releasers = {"U0DAVE"};
-    cfg.release.repo = repo.string();
-    cfg.release.qa_junit = {(world.qa_dir / "*.xml").string()};
-    cfg.release.manager = "U0CAROL";
-    cfg.release.commit_url = "https://git.example.com/acme/app/commit/{sha}";
-    cfg.release.release_command = {(dir / "demo-ship").string(), "{version}", "{head}"};
-    cfg.release.work_dir = (dir / "release-work").string();
     // The demo's fast clock: reminders every few seconds, at any hour of any day.
-    cfg.release.reminders.every = std::chrono::seconds{4};
-    cfg.release.reminders.working_hours = "00:00-24:00";
-    cfg.release.reminders.working_days = "daily";
-    cfg.release.reminders.escalate_after = 2;
+    auto cfg = demo_config(dir, world, std::chrono::seconds{4});
 
     fmt::print("Tugboat demo: the Slack emulator, the bot and a sample repository ({}), over real sockets.\n",
                repo.string());

@@ -98,6 +98,49 @@ constexpr std::string_view kRerun = R"xml(<?xml version="1.0" encoding="UTF-8"?>
 </testsuites>
 )xml";
 
+// A stand-in for a coding agent's CLI: the demo's `[quickfix] command`. It gets the request in its
+// argv and environment (never through a shell command line of ours), fixes typos in the sample repo,
+// commits, and prints a link as an agent would.
+constexpr std::string_view kAgent = R"sh(#!/usr/bin/env bash
+# demo agent: fixes "teh" typos in Markdown files of the repository it runs in.
+set -euo pipefail
+request="$1"
+echo "demo-agent: $request"
+case "$request" in
+  *typo*)
+    files=$(grep -rlw "teh" --include='*.md' . || true)
+    if [ -z "$files" ]; then echo "no typo found"; exit 1; fi
+    for f in $files; do sed -i 's/\bteh\b/the/g' "$f"; echo "fixed: $f"; done
+    git add -A
+    git -c user.name=demo-agent -c user.email=agent@example.com commit -q -m "Fix typo ($TUGBOAT_RUN)"
+    git show --stat --format='%h %s' HEAD
+    echo "Opened https://git.example.com/acme/app/pull/42"
+    ;;
+  *)
+    echo "demo-agent: I can only fix typos" >&2
+    exit 3
+    ;;
+esac
+)sh";
+
+// The demo's release command: tags the release in the sample repository and "publishes" it.
+constexpr std::string_view kShip = R"sh(#!/usr/bin/env bash
+# demo release: tags the version at the released commit and prints what a real pipeline would.
+set -euo pipefail
+version="$1"; head="$2"
+git -c user.name=tugboat -c user.email=tugboat@example.com tag -a "v$version" -m "Release $version" "$head"
+echo "tagged v$version at ${head:0:7}"
+echo "published acme-app $version to https://packages.example.com/acme-app/$version"
+)sh";
+
+void write_script_file(const fs::path& p, std::string_view text) {
+  {
+    std::ofstream out(p);
+    out << text;
+  }
+  fs::permissions(p, fs::perms::owner_all);
+}
+
 }  // namespace
 
 demo_world make_demo_world(const fs::path& dir) {
@@ -127,10 +170,35 @@ demo_world make_demo_world(const fs::path& dir) {
   write_file(repo / "README.md", "# acme-app\n\nA sample application for the Tugboat demo.\n\nSee docs/.\n");
   commit(repo, kCarol, 8, "README: point at the docs");
 
+  write_script_file(dir / "demo-agent", kAgent);
+  write_script_file(dir / "demo-ship", kShip);
   w.qa_dir = dir / "qa";
   write_file(w.qa_dir / "unit.xml", kReport);
   write_file(w.qa_dir / "rerun.xml", kRerun);
   return w;
+}
+
+
+config demo_config(const std::filesystem::path& dir, const demo_world& world, std::chrono::seconds remind_every) {
+  config cfg;
+  cfg.source = "demo";
+  cfg.store.path = (dir / "tugboat.db").string();
+  cfg.quickfix.command = {(dir / "demo-agent").string(), "{text}"};
+  cfg.quickfix.workdir = world.repo.string();
+  cfg.quickfix.timeout = std::chrono::seconds{60};
+  cfg.access.admins = {"U0ALICE"};
+  cfg.access.releasers = {"U0DAVE"};
+  cfg.release.repo = world.repo.string();
+  cfg.release.qa_junit = {(world.qa_dir / "*.xml").string()};
+  cfg.release.manager = "U0CAROL";
+  cfg.release.commit_url = "https://git.example.com/acme/app/commit/{sha}";
+  cfg.release.release_command = {(dir / "demo-ship").string(), "{version}", "{head}"};
+  cfg.release.work_dir = (dir / "release-work").string();
+  cfg.release.reminders.every = remind_every;
+  cfg.release.reminders.working_hours = "00:00-24:00";
+  cfg.release.reminders.working_days = "daily";
+  cfg.release.reminders.escalate_after = 2;
+  return cfg;
 }
 
 }  // namespace tugboat::bot

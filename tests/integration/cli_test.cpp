@@ -12,7 +12,7 @@ namespace {
 bool contains(const std::string& haystack, std::string_view needle) { return haystack.find(needle) != std::string::npos; }
 }  // namespace
 
-TEST_CASE("tugboat demo plays the whole conversation and exits 0") {
+TEST_CASE("tugboat demo plays the whole release conversation and exits 0") {
   temp_dir dir;
   child demo({tugboat_binary(), "demo"}, {}, dir.file("out"));
   CHECK(demo.wait(60s) == 0);
@@ -20,7 +20,19 @@ TEST_CASE("tugboat demo plays the whole conversation and exits 0") {
   CHECK(contains(out, "[#releases] alice: @tugboat help"));
   CHECK(contains(out, "*QF-1* done in"));
   CHECK(contains(out, "fixed: ./docs/install.md"));
-  CHECK(contains(out, "*QF-2* failed: the command exited with status 3"));
+  // The release: summary, tags with evidence, a hand-over, reminders, escalation, Release, announcement.
+  CHECK(contains(out, "*QA review* for REL-2: 9 tests, 5 passed, 3 failed (3 new, 0 pre-existing), 1 flaky"));
+  CHECK(contains(out, "@alice, 2 new failures in REL-2 look like yours:"));
+  CHECK(contains(out, "Parse empty headers (src/parser.cpp:12)"));
+  CHECK(contains(out, "@bob, 1 new failure in REL-2 looks like yours:"));
+  CHECK(contains(out, "NetTest::RetriesOnTimeout — CODEOWNERS: @carol"));
+  CHECK(contains(out, "@carol, this was handed to you:"));
+  CHECK(contains(out, "@alice, reminder 1 for REL-2"));
+  CHECK(contains(out, "@carol, escalating: @alice has been reminded 2 times."));
+  CHECK(contains(out, "(only bob sees this): Only the people in `[access] releasers` may press Release."));
+  CHECK(contains(out, "tagged v1.3.1 at "));
+  CHECK(contains(out, "[#releases] tugboat: :rocket: Release *1.3.1* is out (requested by @dave, REL-2)."));
+  CHECK(contains(out, "*Step:* :rocket: released"));
   CHECK(contains(out, "Demo finished"));
 }
 
