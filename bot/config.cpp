@@ -149,7 +149,10 @@ std::map<std::string, reader, std::less<>> section_quickfix(std::string base_dir
 std::map<std::string, reader, std::less<>> section_release(std::string base_dir) {
   auto& dir = base_dir;
   return {{"repo", [dir](const toml::node& n, config& c, const std::string& at) {
-             c.release.repo = expect_path(n, at, dir, "the repository's directory");
+             // "" leaves releases off.
+             c.release.repo = expect<std::string>(n, at, "a string (the repository's directory)").empty()
+                                  ? std::string{}
+                                  : expect_path(n, at, dir, "the repository's directory");
            }},
           {"tag_pattern",
            [](const toml::node& n, config& c, const std::string& at) {
@@ -170,11 +173,15 @@ std::map<std::string, reader, std::less<>> section_release(std::string base_dir)
           {"qa_command", [](const toml::node& n, config& c, const std::string& at) { c.release.qa_command = expect_argv(n, at); }},
           {"release_command",
            [](const toml::node& n, config& c, const std::string& at) { c.release.release_command = expect_argv(n, at); }},
-          {"manager", [](const toml::node& n, config& c, const std::string& at) { c.release.manager = expect_user(n, at); }},
+          {"manager",
+           [](const toml::node& n, config& c, const std::string& at) {
+             c.release.manager = expect<std::string>(n, at, "a Slack user ID").empty() ? std::string{} : expect_user(n, at);
+           }},
           {"commit_url",
            [](const toml::node& n, config& c, const std::string& at) {
              c.release.commit_url = expect<std::string>(n, at, "a URL such as \"https://github.com/acme/app/commit/{sha}\"");
-             if (!c.release.commit_url.starts_with("https://") && !c.release.commit_url.starts_with("http://")) {
+             if (!c.release.commit_url.empty() && !c.release.commit_url.starts_with("https://") &&
+                 !c.release.commit_url.starts_with("http://")) {
                throw config_error(fmt::format("{} must be an http(s) URL, with {{sha}} where the commit goes", at));
              }
            }},

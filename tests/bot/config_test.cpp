@@ -92,3 +92,56 @@ TEST_CASE("a bad [owners] entry is an error naming the file, the line and the ke
   CHECK(error_of("[store]\npath = \"x.db\"\nowners = 1\n") == "t.toml:3: store.owners: unknown key");
   CHECK(error_of("owners = 1\n[store]\npath = \"x.db\"\n") == "t.toml:1: owners must be a table ([owners])");
 }
+
+TEST_CASE("[release] and [reminders] are read and checked") {
+  auto c = bot::parse_config(R"(
+[store]
+path = "t.db"
+[access]
+releasers = ["U0DAVE"]
+[release]
+repo = "app"
+tag_pattern = "release-*"
+qa_junit = "qa/*.xml"
+qa_command = ["ci/qa", "{dir}"]
+manager = "U0CAROL"
+commit_url = "https://git.example.com/c/{sha}"
+release_command = ["ci/ship", "{version}"]
+recheck_every = "30m"
+[reminders]
+every = "2h"
+working_hours = "08:30-17:00"
+working_days = "Sun-Thu"
+via = "dm"
+escalate_after = 0
+)",
+                             "t.toml", "/etc/tugboat");
+  CHECK(c.release.repo == "/etc/tugboat/app");
+  CHECK(c.release.tag_pattern == "release-*");
+  CHECK(c.release.qa_junit == std::vector<std::string>{"qa/*.xml"});
+  CHECK(c.release.qa_command == std::vector<std::string>{"ci/qa", "{dir}"});
+  CHECK(c.release.manager == "U0CAROL");
+  CHECK(c.release.release_command.size() == 2);
+  CHECK(c.release.recheck_every == std::chrono::seconds{1800});
+  CHECK(c.release.reminders.every == std::chrono::seconds{7200});
+  CHECK(c.release.reminders.via_dm);
+  CHECK(c.release.reminders.escalate_after == 0);
+  CHECK(c.release.work_dir == "/etc/tugboat/release-work");
+  CHECK(c.access.releasers.contains("U0DAVE"));
+
+  auto error_of = [](const std::string& text) {
+    try {
+      bot::parse_config("[store]\npath = \"x\"\n" + text, "t.toml");
+    } catch (const bot::config_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of("[reminders]\nworking_hours = \"9 to 5\"\n").starts_with("t.toml:4: reminders.working_hours: "));
+  CHECK(error_of("[reminders]\nworking_days = \"Funday\"\n").starts_with("t.toml:4: reminders.working_days: "));
+  CHECK(error_of("[reminders]\nvia = \"pigeon\"\n").find("must be \"thread\" or \"dm\"") != std::string::npos);
+  CHECK(error_of("[release]\nmanager = \"carol\"\n").find("release.manager must list Slack user IDs") != std::string::npos);
+  CHECK(error_of("[release]\nrelease_command = \"ship.sh\"\n").find("an argv, no shell") != std::string::npos);
+  CHECK(error_of("[release]\ncommit_url = \"git.example.com\"\n").find("http(s) URL") != std::string::npos);
+  CHECK(error_of("[release]\nflavour = 1\n").find("release.flavour: unknown key") != std::string::npos);
+}
