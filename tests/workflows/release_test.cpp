@@ -263,7 +263,7 @@ TEST_CASE("Fixed closes an item; the last one makes the run ready; only releaser
   r = h.click(r, kReleaseFixed, value, "U0ALICE");
   CHECK(r.state == "ready");
   auto ready = h.posts(r).back();
-  CHECK(ready.slot == "ready");
+  CHECK(ready.slot == "ready-1");
   CHECK(contains(ready.blocks, std::string(kReleaseShip)));
   r = h.click(r, kReleaseShip, r.name, "U0BOB");
   CHECK(r.state == "ready");
@@ -419,4 +419,39 @@ TEST_CASE("cancel ends the run and kills its job; an interrupted release command
 TEST_CASE("next_version and expand_argv") {
   CHECK(expand_argv({"x", "{version}-{version}", "{base}..{head}"}, {{"version", "1.2"}, {"base", "a"}, {"head", "b"}}) ==
         std::vector<std::string>{"x", "1.2-1.2", "a..b"});
+}
+
+TEST_CASE("a reminder due during a recheck waits for it instead of being lost; a recheck after ready re-readies") {
+  harness h;
+  auto r = h.to_awaiting({{"a", "new", "alice@example.com"}}, {{"alice@example.com", "U0ALICE", "UTC"}});
+  h.eng.deliver(r.id, event{.kind = event_kind::command, .name = "recheck", .by = slack::user_id("U0REQ")});
+  h.clock.advance(4h);
+  CHECK(h.eng.fire_due_timers() == 1);  // due while QA reloads: not posted, re-armed
+  r = *h.eng.find(r.id);
+  for (const auto& p : h.posts(r)) CHECK(!contains(p.blocks, "reminder"));
+  CHECK(h.eng.next_timer().has_value());
+  r = h.finish(r, ok(triage_output({{"a", "new", "alice@example.com"}})));
+  CHECK(r.state == "awaiting_fixes");
+  auto due = h.eng.next_timer();
+  REQUIRE(due);
+  CHECK(to_unix_ms(*due) == 1'795'680'000'000 + 3'600'000);  // 18:00 UTC is after hours: Thursday 09:00
+  h.clock.set(*due);
+  CHECK(h.eng.fire_due_timers() == 1);
+  r = *h.eng.find(r.id);
+  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE>, reminder 1"));
+
+  r = h.click(r, kReleaseFixed, r.name + "|1", "U0ALICE");
+  REQUIRE(r.state == "ready");
+  h.eng.deliver(r.id, event{.kind = event_kind::command, .name = "recheck", .by = slack::user_id("U0REQ")});
+  r = h.finish(*h.eng.find(r.id), ok(triage_output({})));
+  CHECK(r.state == "ready");
+  std::vector<std::string> slots;
+  for (const auto& p : h.posts(r)) {
+    if (p.slot.starts_with("ready")) slots.push_back(p.slot);
+  }
+  CHECK(slots == std::vector<std::string>{"ready-1", "ready-2"});
+  // The first ready message lost its button when the recheck started.
+  bool first_updated = false;
+  for (const auto& u : h.posts(r, "update")) first_updated |= u.slot == "ready-1" && !contains(u.blocks, "release_ship");
+  CHECK(first_updated);
 }

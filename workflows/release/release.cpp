@@ -191,8 +191,12 @@ std::string next_slot(context& c) {
   return fmt::format("tag-{}", n);
 }
 
+// The ready message's slot: a recheck after `ready` can lead to a second one.
+std::string ready_slot(const context& c) { return "ready-" + std::to_string(std::max(1, get_int(c.d.data, "readies"))); }
+
 void post_ready(context& c) {
-  post(c.d, ready_message(c.r, c.s, true, {}), "ready");
+  c.d.data["readies"] = std::to_string(get_int(c.d.data, "readies") + 1);
+  post(c.d, ready_message(c.r, c.s, true, {}), ready_slot(c));
   c.d.move_to("ready", "every new failure is closed");
 }
 
@@ -409,7 +413,7 @@ void on_button(context& c) {
     if (!may_release(e)) {
       return void(c.d.ephemeral(e.by, "Only the people in `[access] releasers` may press Release. Ask one of them."));
     }
-    update(c.d, "ready", ready_message(c.r, c.s, false, e.by.str()));
+    update(c.d, ready_slot(c), ready_message(c.r, c.s, false, e.by.str()));
     return start_release(c, e.by);
   }
   if (e.name == kReleaseRetry) {
@@ -498,7 +502,12 @@ void on_timer(context& c) {
   std::erase(armed, user);
   c.d.data["armed"] = join_lines(armed);
   auto open = c.s.open_for(user);
-  if (open.empty() || c.r.state != "awaiting_fixes") return;
+  if (open.empty()) return;  // nothing left: the reminder stays off
+  if (c.r.state != "awaiting_fixes") {
+    // A recheck is reloading QA: remind after it, not during it.
+    if (c.r.state == "qa_running" || c.r.state == "qa_review" || c.r.state == "ownership") arm_reminder(c, user);
+    return;
+  }
   const int count = ++c.s.reminders[user];
   const auto& r = c.cfg().reminders;
   const bool escalate = r.escalate_after > 0 && count >= r.escalate_after && !c.cfg().manager.empty() &&
@@ -532,7 +541,7 @@ void on_command(context& c) {
   }
   post(c.d, {fmt::format("<@{}> asked for a recheck of {}.", c.e.by, c.r.name), {}});
   if (c.r.state == "ready") {
-    c.d.update("ready", ready_message(c.r, c.s, false, {}).text, ready_message(c.r, c.s, false, {}).blocks);
+    update(c.d, ready_slot(c), ready_message(c.r, c.s, false, {}));
     c.d.move_to("awaiting_fixes");
   }
   start_qa(c);
