@@ -455,3 +455,20 @@ TEST_CASE("a reminder due during a recheck waits for it instead of being lost; a
   for (const auto& u : h.posts(r, "update")) first_updated |= u.slot == "ready-1" && !contains(u.blocks, "release_ship");
   CHECK(first_updated);
 }
+
+TEST_CASE("an owner's reminder after a Friday evening lands at 09:00 Monday local time across the end of DST") {
+  harness h;
+  // Friday 2026-10-30 17:00 in New York (EDT, UTC-4); DST ends on Sunday 2026-11-01.
+  h.clock.set(from_unix_ms(1'793'394'000'000));
+  auto r = h.to_awaiting({{"a", "new", "alice@example.com"}}, {{"alice@example.com", "U0ALICE", "America/New_York"}});
+  auto due = h.eng.next_timer();
+  REQUIRE(due);
+  // 21:00 EDT is after hours; the next window opens Monday 09:00 EST = 14:00 UTC (13:00 UTC before DST ended).
+  CHECK(to_unix_ms(*due) == 1'793'628'000'000);
+  h.clock.set(*due);
+  CHECK(h.eng.fire_due_timers() == 1);
+  r = *h.eng.find(r.id);
+  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE>, reminder 1"));
+  // Monday 13:00 EST is still working time: the next one is four hours later.
+  CHECK(to_unix_ms(*h.eng.next_timer()) == 1'793'628'000'000 + 4 * 3'600'000);
+}
