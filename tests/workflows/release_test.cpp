@@ -145,7 +145,7 @@ TEST_CASE("a release starts with its status message as the thread's root and a p
   harness h;
   auto r = h.start({{"requested_version", ""}});
   CHECK(r.name == "REL-1");
-  CHECK(r.state == "preparing");
+  CHECK(r.state == "requested");
   auto posts = h.posts(r);
   REQUIRE(posts.size() == 1);
   CHECK(posts[0].slot == "status");

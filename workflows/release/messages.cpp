@@ -23,7 +23,7 @@ std::string step_line(const std::string& state, const release_items& s) {
     ++total;
     if (!i.closed()) ++open;
   }
-  if (state == "preparing") return "finding the version and the commit range…";
+  if (state == "requested") return "finding the version and the commit range…";
   if (state == "qa_running") return "running the QA command…";
   if (state == "qa_review") return "reading the QA results…";
   if (state == "ownership") return "finding who owns the new failures…";

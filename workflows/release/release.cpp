@@ -108,7 +108,7 @@ void start_prepare(context& c) {
                                     {"tag_pattern", c.cfg().tag_pattern},
                                     {"version", c.data("requested_version")}});
   spec.rerun_on_restart = true;
-  c.d.start_job("prepare", std::move(spec)).move_to("preparing");
+  c.d.start_job("prepare", std::move(spec)).move_to("requested");
 }
 
 void start_triage(context& c, const std::vector<std::string>& junit) {
@@ -272,8 +272,8 @@ void on_start(context& c) {
   c.d.messages.push_back({.what = message_effect::kind::post,
                           .slot = "status",
                           .top_level = true,
-                          .text = status_message(c.r, "preparing", c.d.data, c.s).text,
-                          .blocks = status_message(c.r, "preparing", c.d.data, c.s).blocks});
+                          .text = status_message(c.r, "requested", c.d.data, c.s).text,
+                          .blocks = status_message(c.r, "requested", c.d.data, c.s).blocks});
   if (c.cfg().repo.empty()) {
     post(c.d, {"Releases are not set up on this Tugboat: `[release] repo` is empty.", {}});
     c.d.finish("failed", "releases are not configured");

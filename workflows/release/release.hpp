@@ -1,7 +1,7 @@
 #pragma once
 // The release workflow: "@tugboat please do a release" carried through in one thread until it ships.
 //
-//   preparing ─(prepare task: version, range)→ qa_running ─(qa_command job, optional)→ qa_review
+//   requested ─(prepare task: version, range)→ qa_running ─(qa_command job, optional)→ qa_review
 //   qa_review ─(triage task)→ ownership ─(people task)→ awaiting_fixes ⇄ (reminders, buttons, recheck)
 //   awaiting_fixes ─(every new failure closed)→ ready ─(Release, by a releaser)→ releasing
 //   releasing ─(release_command ok)→ released   | ─(failed)→ release_failed ─(Retry)→ releasing
@@ -62,7 +62,7 @@ class release_workflow final : public workflow {
 
   std::string_view name() const override { return "release"; }
   std::string_view prefix() const override { return "REL"; }
-  std::string_view initial_state() const override { return "preparing"; }
+  std::string_view initial_state() const override { return "requested"; }
   decision decide(const run& r, const event& e, sys_time now) const override;
 
   const release_settings& settings() const { return settings_; }
