@@ -156,11 +156,18 @@ class owner_finder {
     }
     touched_by_ = index_by_path(candidates_);
 
+    // Each new failure's candidates, then the evidence of the other failures as corroboration: a commit
+    // that broke several tests is the likelier culprit of each (see ownership::corroborate).
+    std::vector<std::vector<ranked_commit>> ranked(cls.failures.size());
+    for (std::size_t i = 0; i < cls.failures.size(); ++i) {
+      if (cls.failures[i].cls == qa::failure_class::new_failure) ranked[i] = rank_for(facts[i]);
+    }
+    corroborate(ranked);
     for (std::size_t i = 0; i < cls.failures.size(); ++i) {
       auto& out = report_.failures[i];
       const auto& f = facts[i];
       if (f.test_file) out.test_file = *f.test_file;
-      if (cls.failures[i].cls == qa::failure_class::new_failure && assign_culprit(out, f)) continue;
+      if (cls.failures[i].cls == qa::failure_class::new_failure && assign_culprit(out, ranked[i])) continue;
       // Flaky and pre-existing failures name no culprit: they go to whoever owns the test.
       std::vector<std::string> owner_paths;
       if (cls.failures[i].cls == qa::failure_class::new_failure) {
@@ -171,8 +178,35 @@ class owner_finder {
       if (assign_codeowner(out, owner_paths)) continue;
       std::optional<std::string> file = f.test_file ? f.test_file : f.subject;
       if (!file && !f.frames.empty()) file = f.frames.front().path;
-      if (file) assign_frequent_author(out, *file);
+      // The most frequent recent author; then, for a failure with a frame, whoever last wrote that line
+      // in the whole history; then the most frequent author ever.
+      if (file && assign_frequent_author(out, *file, true)) continue;
+      if (!f.frames.empty() && assign_full_history_blame(out, f.frames.front())) continue;
+      if (file) assign_frequent_author(out, *file, false);
     }
+  }
+
+  bool assign_full_history_blame(failure_report& out, const frame_ref& frame) {
+    std::vector<blamed_line> lines;
+    try {
+      std::vector<line_range> one{{frame.line, frame.line}};
+      lines = git_->blame(frame.path, one, "", report_.head, ignore_file_);
+    } catch (const git_error& e) {
+      report_.warnings.push_back(e.what());
+      return false;
+    }
+    if (lines.empty() || lines.front().sha.empty()) return false;
+    const auto& line = lines.front();
+    commit_info c;
+    c.sha = line.sha;
+    c.author = line.author;
+    c.email = line.email;
+    c.time = line.author_time;
+    c.subject = line.summary;
+    out.owner = owner_info{c.author, c.email};
+    out.confidence = confidence::low;
+    out.evidence.push_back(commit_evidence(c, "full_history_blame", frame.path, line.line, line.code));
+    return true;
   }
 
  private:
@@ -258,7 +292,7 @@ class owner_finder {
     }
   }
 
-  bool assign_culprit(failure_report& out, const failure_facts& f) {
+  std::vector<ranked_commit> rank_for(const failure_facts& f) const {
     rank_input in;
     in.frames = f.frames;
     in.blames = &blames_;
@@ -266,7 +300,10 @@ class owner_finder {
     in.touched_by = &touched_by_;
     if (f.test_file) in.test_files.push_back(*f.test_file);
     if (f.subject) in.test_files.push_back(*f.subject);
-    auto ranked = rank_commits(in);
+    return rank_commits(in);
+  }
+
+  bool assign_culprit(failure_report& out, const std::vector<ranked_commit>& ranked) {
     if (ranked.empty()) return false;
     const auto& top = ranked.front();
     out.owner = owner_info{top.commit->author, top.commit->email};
@@ -298,23 +335,24 @@ class owner_finder {
     return false;
   }
 
-  void assign_frequent_author(failure_report& out, const std::string& file) {
-    auto it = history_.find(file);
+  // `recent`: only the last `recent_days`; otherwise the whole history. False when nobody qualifies.
+  bool assign_frequent_author(failure_report& out, const std::string& file, bool recent) {
+    const auto cache_key = (recent ? "recent:" : "all:") + file;
+    auto it = history_.find(cache_key);
     if (it == history_.end()) {
       std::vector<commit_info> history;
       try {
         if (head_time_ == 0) head_time_ = git_->commit_time(report_.head);
-        long long since = head_time_ - request_.recent_days * 86400;
+        long long since = recent ? head_time_ - request_.recent_days * 86400 : 0;
         history = git_->path_history(file, report_.head, since);
-        if (history.empty()) history = git_->path_history(file, report_.head, 0);
       } catch (const git_error& e) {
         report_.warnings.push_back(e.what());
       }
       std::erase_if(history, [&](const commit_info& c) { return ignored_.contains(c.sha) || is_bot(c); });
-      it = history_.emplace(file, std::move(history)).first;
+      it = history_.emplace(cache_key, std::move(history)).first;
     }
     const auto& history = it->second;
-    if (history.empty()) return;
+    if (history.empty()) return false;
     // Most commits wins; on a tie, whoever touched the file most recently (history is newest first).
     std::map<std::string, std::pair<int, std::size_t>> counts;  // email → (commits, newest index)
     for (std::size_t i = 0; i < history.size(); ++i) {
@@ -335,6 +373,7 @@ class owner_finder {
     out.owner = owner_info{best->author, best->email};
     out.confidence = confidence::low;
     out.evidence.push_back(commit_evidence(*best, "frequent_author", file));
+    return true;
   }
 
   const triage_request& request_;

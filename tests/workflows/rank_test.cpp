@@ -95,3 +95,25 @@ TEST_CASE("no candidates, no ranking") {
   rank_input in{{{"src/x.cpp", 1, 0}}, nullptr, &none, {"t.cpp"}};
   CHECK(rank_commits(in).empty());
 }
+
+TEST_CASE("scores add up across failures as corroboration, without outranking a failure's own exact line") {
+  commit_info x{.sha = "x", .author = "X", .email = "x@e", .time = 2, .subject = "x", .files = {"a.cpp", "b.cpp"}};
+  commit_info y{.sha = "y", .author = "Y", .email = "y@e", .time = 3, .subject = "y", .files = {"b.cpp"}};
+  commit_info z{.sha = "z", .author = "Z", .email = "z@e", .time = 1, .subject = "z", .files = {"c.cpp"}};
+  auto hit = [](const commit_info* c, double points) {
+    ranked_commit r;
+    r.commit = c;
+    r.score = points;
+    r.strongest = points;
+    return r;
+  };
+  // Failure A: x owns the exact line. Failure B: x and y only touched the frame's file (a tie that y,
+  // the newer commit, would win alone). Failure C: z owns the exact line, x touched the file.
+  std::vector<std::vector<ranked_commit>> per_failure = {
+      {hit(&x, 10)}, {hit(&y, 3), hit(&x, 3)}, {hit(&z, 10), hit(&x, 3)}};
+  corroborate(per_failure);
+  CHECK(per_failure[0].front().commit == &x);
+  CHECK(per_failure[1].front().commit == &x);  // x broke A too
+  CHECK(per_failure[2].front().commit == &z);  // z's exact line stays first
+  CHECK(per_failure[1].front().score == doctest::Approx(3 + kCorroboration * 13));
+}

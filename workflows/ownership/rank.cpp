@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 namespace tugboat::ownership {
@@ -31,6 +32,34 @@ std::map<std::string, std::vector<const commit_info*>> index_by_path(const std::
     }
   }
   return out;
+}
+
+namespace {
+
+// The ranking order: score, then the stronger single signal, the nearer line, fewer files, newer.
+bool better(const ranked_commit& a, const ranked_commit& b) {
+  constexpr double kEpsilon = 1e-9;
+  if (std::fabs(a.score - b.score) > kEpsilon) return a.score > b.score;
+  if (std::fabs(a.strongest - b.strongest) > kEpsilon) return a.strongest > b.strongest;
+  int na = a.nearest < 0 ? INT32_MAX : a.nearest;
+  int nb = b.nearest < 0 ? INT32_MAX : b.nearest;
+  if (na != nb) return na < nb;
+  if (a.commit->files.size() != b.commit->files.size()) return a.commit->files.size() < b.commit->files.size();
+  if (a.commit->time != b.commit->time) return a.commit->time > b.commit->time;
+  return a.commit->sha < b.commit->sha;
+}
+
+}  // namespace
+
+void corroborate(std::vector<std::vector<ranked_commit>>& per_failure) {
+  std::map<std::string, double> totals;
+  for (const auto& list : per_failure) {
+    for (const auto& r : list) totals[r.commit->sha] += r.score;
+  }
+  for (auto& list : per_failure) {
+    for (auto& r : list) r.score += kCorroboration * (totals[r.commit->sha] - r.score);
+    std::sort(list.begin(), list.end(), better);
+  }
 }
 
 std::vector<ranked_commit> rank_commits(const rank_input& in) {
@@ -102,17 +131,7 @@ std::vector<ranked_commit> rank_commits(const rank_input& in) {
                      [](const signal_hit& a, const signal_hit& b) { return a.points > b.points; });
     out.push_back(std::move(r));
   }
-  constexpr double kEpsilon = 1e-9;
-  std::sort(out.begin(), out.end(), [&](const ranked_commit& a, const ranked_commit& b) {
-    if (std::fabs(a.score - b.score) > kEpsilon) return a.score > b.score;
-    if (std::fabs(a.strongest - b.strongest) > kEpsilon) return a.strongest > b.strongest;
-    int na = a.nearest < 0 ? INT32_MAX : a.nearest;
-    int nb = b.nearest < 0 ? INT32_MAX : b.nearest;
-    if (na != nb) return na < nb;
-    if (a.commit->files.size() != b.commit->files.size()) return a.commit->files.size() < b.commit->files.size();
-    if (a.commit->time != b.commit->time) return a.commit->time > b.commit->time;
-    return a.commit->sha < b.commit->sha;
-  });
+  std::sort(out.begin(), out.end(), better);
   return out;
 }
 

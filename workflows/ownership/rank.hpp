@@ -55,6 +55,13 @@ std::map<std::string, std::vector<const commit_info*>> index_by_path(const std::
 // Commits with a positive score, best first.
 std::vector<ranked_commit> rank_commits(const rank_input& in);
 
+// Scores add up across failing tests: each failure's list is re-ranked by its own score plus
+// kCorroboration times what the same commits scored for the other failures. The weight keeps a
+// failure's own evidence first (an exact frame line elsewhere cannot outrank one here), while a commit
+// that broke several tests wins the ties and near-ties. `score` becomes that combined score.
+inline constexpr double kCorroboration = 0.25;
+void corroborate(std::vector<std::vector<ranked_commit>>& per_failure);
+
 enum class confidence { high, medium, low };
 std::string_view to_string(confidence c);
 // high: the commit owns the exact line of a frame at depth <= 2; medium: any other commit signal.
