@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "bot/cli.hpp"
 #include "bot/commands.hpp"
 #include "bot/config.hpp"
+#include "workflows/ownership/git.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "slack/api_error.hpp"
@@ -68,6 +70,47 @@ asio::awaitable<check_result> check_slack(slack::web_api& api) {
 
 }  // namespace
 
+namespace {
+
+// The release settings against the machine: the repository, its last release tag, the commands.
+bool check_release(const workflows::release_settings& r) {
+  if (r.repo.empty()) {
+    fmt::print("release: off ([release] repo is not set)\n");
+    return true;
+  }
+  try {
+    ownership::git_repo repo(r.repo, std::chrono::seconds{30});
+    const auto head = repo.resolve("HEAD");
+    auto tag = repo.newest_tag(head, r.tag_pattern);
+    if (!tag) {
+      fmt::print("release: FAILED — no tag matching '{}' is reachable from HEAD in {}: tag the last release\n",
+                 r.tag_pattern, repo.top());
+      return false;
+    }
+    fmt::print("release: OK — {} at {}, last release {} ({} commits since)\n", repo.top(), head.substr(0, 7), *tag,
+               repo.count_commits(repo.resolve(*tag), head));
+  } catch (const std::exception& e) {
+    fmt::print("release: FAILED — {}\n", e.what());
+    return false;
+  }
+  bool ok = true;
+  for (const auto* argv : {&r.qa_command, &r.release_command}) {
+    if (argv->empty() || argv->front().find('/') == std::string::npos) continue;  // found on PATH at run time
+    const auto program = argv->front().starts_with('/') ? argv->front() : r.repo + "/" + argv->front();
+    if (::access(program.c_str(), X_OK) != 0) {
+      fmt::print("release: FAILED — {} is not an executable file\n", program);
+      ok = false;
+    }
+  }
+  if (r.qa_junit.empty() && r.qa_command.empty()) {
+    fmt::print("release: FAILED — neither [release] qa_junit nor qa_command says where the QA results are\n");
+    ok = false;
+  }
+  return ok;
+}
+
+}  // namespace
+
 int cmd_check(args a) {
   constexpr std::string_view kUsage =
       "usage: tugboat check --config FILE\n\n"
@@ -75,6 +118,7 @@ int cmd_check(args a) {
       "(apps.connections.open) against Slack (SLACK_API_URL). Exit 0 when all is well.\n";
   config cfg;
   tokens tok;
+  bool release_ok = true;
   std::string api_url;
   try {
     cli c(a, {"help"}, {"config"});
@@ -86,6 +130,7 @@ int cmd_check(args a) {
     if (!path) throw usage_error("--config FILE is required");
     cfg = load_config(*path);
     fmt::print("config: OK — {} (database {})\n", *path, cfg.store.path);
+    release_ok = check_release(cfg.release);
     tok = read_tokens();
     api_url = api_base_url();
   } catch (const usage_error& e) {
@@ -95,6 +140,7 @@ int cmd_check(args a) {
     fmt::print(stderr, "tugboat check: {}\n", log::redact(e.what()));
     return 2;
   }
+  if (!release_ok) return 1;
   asio::io_context io;
   system_clock_source clock;
   slack::timer_sleeper sleeper(io.get_executor());

@@ -38,6 +38,7 @@ std::string redact_locked(std::string_view text) {
     for (auto pos = out.find(prefix); pos != std::string::npos; pos = out.find(prefix, pos + 1)) {
       auto end = pos + prefix.size();
       while (end < out.size() && is_token_char(out[end])) ++end;
+      if (end - pos - prefix.size() < 4) continue;  // a bare prefix ("xapp-…" in a hint) is no secret
       out.replace(pos, end - pos, "[redacted]");
     }
   }
