@@ -35,7 +35,9 @@ store::person_entry profile_entry(const slack::user_info& u, long long now) {
   return {u.id.str(), u.id.str(), u.real_name.empty() ? u.name : u.real_name, u.tz, u.tz_offset, now};
 }
 
-store::person_entry not_found_entry(std::string key, long long now) { return {std::move(key), "", "", "", 0, now}; }
+store::person_entry not_found_entry(std::string key, long long now) {
+  return {std::move(key), "", "", "", 0, now};
+}
 
 void apply(person& p, const store::person_entry& e) {
   p.name = e.name;
@@ -45,8 +47,9 @@ void apply(person& p, const store::person_entry& e) {
 
 }  // namespace
 
-people_resolver::people_resolver(slack::web_api& api, store::people& cache, std::map<std::string, std::string> owners,
-                                 const clock& clock, store::people_ttl ttl)
+people_resolver::people_resolver(slack::web_api& api, store::people& cache,
+                                 std::map<std::string, std::string> owners, const clock& clock,
+                                 store::people_ttl ttl)
     : api_(api), cache_(cache), owners_(std::move(owners)), clock_(clock), ttl_(ttl) {}
 
 asio::awaitable<std::vector<person>> people_resolver::resolve(std::vector<std::string> keys) {
@@ -95,7 +98,8 @@ asio::awaitable<void> people_resolver::resolve_one(person& p) {
 
   const bool exists = co_await fill_profile(p);
   if (!exists) {
-    if (p.source == "owners") log::warn(kLog, "[owners] maps {} to {}, which Slack does not know", p.key, p.user);
+    if (p.source == "owners")
+      log::warn(kLog, "[owners] maps {} to {}, which Slack does not know", p.key, p.user);
     p.user.clear();
     p.source = "unknown";
   }

@@ -24,7 +24,7 @@ std::optional<person_entry> people::get(std::string_view key) {
   get_.bind(1, std::string(key));
   if (!get_.executeStep()) return std::nullopt;
   person_entry e{get_.getColumn(0).getString(), get_.getColumn(1).getString(), get_.getColumn(2).getString(),
-                 get_.getColumn(3).getString(),  get_.getColumn(4).getInt(),    get_.getColumn(5).getInt64()};
+                 get_.getColumn(3).getString(), get_.getColumn(4).getInt(),    get_.getColumn(5).getInt64()};
   get_.reset();
   return e;
 }

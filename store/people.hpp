@@ -21,11 +21,11 @@ struct people_ttl {
 };
 
 struct person_entry {
-  std::string key;      // a lower-cased email or a user ID (U…/W…)
-  std::string user_id;  // empty: Slack has no such user
-  std::string name;     // the user's real name (display name if none); user-ID rows only
-  std::string tz;       // e.g. "Europe/Berlin"; user-ID rows only
-  int tz_offset = 0;    // seconds east of UTC
+  std::string key;           // a lower-cased email or a user ID (U…/W…)
+  std::string user_id;       // empty: Slack has no such user
+  std::string name;          // the user's real name (display name if none); user-ID rows only
+  std::string tz;            // e.g. "Europe/Berlin"; user-ID rows only
+  int tz_offset = 0;         // seconds east of UTC
   long long fetched_at = 0;  // unix ms, when Slack said so
 
   bool found() const { return !user_id.empty(); }
@@ -38,7 +38,7 @@ class people {
   explicit people(database& db);
 
   std::optional<person_entry> get(std::string_view key);  // fresh or not
-  void put(const person_entry& entry);                     // inserts or replaces the row of entry.key
+  void put(const person_entry& entry);                    // inserts or replaces the row of entry.key
   bool remove(std::string_view key);
 
  private:

@@ -3,12 +3,12 @@
 #include "bot/people.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 #include "slack/emulator/emulator.hpp"
 #include "slack/http_client.hpp"
@@ -117,7 +117,8 @@ TEST_CASE("an [owners] entry needs no lookup; the time zone still comes from use
   people_fixture f(owner_map{{"alice@example.com", "U0ALICE"}, {"@bob", "U0BOB"}});
   auto people = f.resolve({"Alice@Example.com", "@Bob"});
   REQUIRE(people.size() == 2);
-  CHECK(people[0] == person{"Alice@Example.com", "U0ALICE", "Alice Archer", "America/New_York", -18000, "owners", ""});
+  CHECK(people[0] ==
+        person{"Alice@Example.com", "U0ALICE", "Alice Archer", "America/New_York", -18000, "owners", ""});
   CHECK(people[1] == person{"@Bob", "U0BOB", "Bob Becker", "Europe/Berlin", 3600, "owners", ""});
   CHECK(f.lookups() == 0);
   CHECK(f.infos() == 2);
@@ -129,7 +130,8 @@ TEST_CASE("an [owners] entry needs no lookup; the time zone still comes from use
 TEST_CASE("an email Slack knows is looked up once, then answered from the cache until the TTL passes") {
   people_fixture f;
   auto carol = f.resolve_one("carol@example.com");
-  CHECK(carol == person{"carol@example.com", "U0CAROL", "Carol Chandra", "Asia/Kolkata", 19800, "lookup", ""});
+  CHECK(carol ==
+        person{"carol@example.com", "U0CAROL", "Carol Chandra", "Asia/Kolkata", 19800, "lookup", ""});
   CHECK(f.lookups() == 1);
   CHECK(f.infos() == 0);  // users.lookupByEmail answers the whole profile
 
@@ -158,7 +160,8 @@ TEST_CASE("an email Slack does not know is unknown, and Slack is not asked again
   CHECK(f.lookups() == 1);
 
   f.clock.advance(1min);
-  f.emu.add_user({"", "ghost", "Ghost Writer", "ghost@example.com", "Europe/Berlin", "Central European Time", 3600});
+  f.emu.add_user(
+      {"", "ghost", "Ghost Writer", "ghost@example.com", "Europe/Berlin", "Central European Time", 3600});
   auto found = f.resolve_one("ghost@example.com");
   CHECK(f.lookups() == 2);
   CHECK(found.source == "lookup");
@@ -185,7 +188,8 @@ TEST_CASE("a Slack user ID gets its profile; unknown IDs, unmapped @handles and 
 
 TEST_CASE("equal keys are resolved once and answered once per key, in order") {
   people_fixture f;
-  auto people = f.resolve({"bob@example.com", "BOB@example.com", " bob@example.com ", "U0BOB", "bob@example.com"});
+  auto people =
+      f.resolve({"bob@example.com", "BOB@example.com", " bob@example.com ", "U0BOB", "bob@example.com"});
   REQUIRE(people.size() == 5);
   CHECK(people[1].key == "BOB@example.com");
   CHECK(people[2].key == " bob@example.com ");
@@ -207,7 +211,8 @@ TEST_CASE("what was learnt survives a restart of the bot") {
 
   f.restart();
   auto people = f.resolve({"carol@example.com", "ghost@example.com", "U0ERIN"});
-  CHECK(people[0] == person{"carol@example.com", "U0CAROL", "Carol Chandra", "Asia/Kolkata", 19800, "cache", ""});
+  CHECK(people[0] ==
+        person{"carol@example.com", "U0CAROL", "Carol Chandra", "Asia/Kolkata", 19800, "cache", ""});
   CHECK(people[1].source == "unknown");
   CHECK(people[2].tz == "UTC");
   CHECK(f.lookups() == 2);

@@ -1,11 +1,11 @@
 #include "store/people.hpp"
 
-#include <doctest/doctest.h>
-
 #include <SQLiteCpp/Database.h>
+#include <doctest/doctest.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include "store/schema.hpp"
 
@@ -71,8 +71,9 @@ TEST_CASE("a version 2 database gains the people cache and keeps its runs") {
     SQLite::Database raw(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     raw.exec("CREATE TABLE schema (version INTEGER NOT NULL); INSERT INTO schema(version) VALUES (2)");
     for (std::size_t v = 0; v < 2; ++v) raw.exec(std::string(store::migrations()[v]));
-    raw.exec("INSERT INTO runs(workflow, name, state, channel, requester, created_at, updated_at) "
-             "VALUES ('release', 'REL-1', 'requested', 'C0001', 'U0ALICE', 1, 1)");
+    raw.exec(
+        "INSERT INTO runs(workflow, name, state, channel, requester, created_at, updated_at) "
+        "VALUES ('release', 'REL-1', 'requested', 'C0001', 'U0ALICE', 1, 1)");
   }
   {
     store::database db({path.string()});

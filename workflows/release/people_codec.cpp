@@ -19,7 +19,8 @@ void put(json_writer& w, const char* key, const std::string& value) {
 std::string text_of(const rapidjson::Value& object, const char* key) {
   auto m = object.FindMember(key);
   if (m == object.MemberEnd()) return {};
-  if (!m->value.IsString()) throw std::invalid_argument(std::string("people JSON: \"") + key + "\" is not a string");
+  if (!m->value.IsString())
+    throw std::invalid_argument(std::string("people JSON: \"") + key + "\" is not a string");
   return {m->value.GetString(), m->value.GetStringLength()};
 }
 
