@@ -275,6 +275,11 @@ class owner_finder {
       if (out.evidence.size() == kMaxEvidence) break;
       out.evidence.push_back(commit_evidence(*top.commit, hit.signal, hit.file, hit.line, hit.code));
     }
+    std::set<std::string> named{text::to_lower(top.commit->email)};
+    for (std::size_t i = 1; i < ranked.size() && out.candidates.size() < kMaxCandidates; ++i) {
+      const auto& c = *ranked[i].commit;
+      if (named.insert(text::to_lower(c.email)).second) out.candidates.push_back({c.author, c.email});
+    }
     return true;
   }
 

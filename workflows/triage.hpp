@@ -63,6 +63,9 @@ struct failure_report {
   std::optional<owner_info> owner;
   std::optional<ownership::confidence> confidence;
   std::vector<evidence_item> evidence;  // strongest first
+  // Who else the ranking points at (authors of the next commits, strongest first, not the owner): whom to
+  // ask when the owner says it is not theirs.
+  std::vector<owner_info> candidates;
   std::string test_file;                // repository path of the test, when known
 };
 
@@ -76,6 +79,7 @@ struct triage_report {
 };
 
 inline constexpr std::size_t kMaxEvidence = 5;
+inline constexpr std::size_t kMaxCandidates = 3;
 
 triage_report triage(const triage_request& request);
 

@@ -310,6 +310,19 @@ TEST_CASE("Not mine hands the item to the next candidate, then to the manager") 
   CHECK(contains(release::load_items(r.data).find(1)->note, "nobody else"));
 }
 
+TEST_CASE("the triage's other candidates come after the owner, once each, as the next to ask") {
+  auto qa = release::parse_qa_outcome(
+      R"({"report":{"summary":{"tests":1,"passed":0,"failed":1,"flaky":0,"skipped":0,"new":1,"pre_existing":0},)"
+      R"("failures":[{"name":"t","classname":"s","class":"new","message":"m","confidence":"high",)"
+      R"("owner":{"name":"Bob","email":"Bob@Example.com"},"evidence":[],"candidates":[)"
+      R"({"name":"Carol","email":"carol@example.com"},{"name":"Bob","email":"bob@example.com"},)"
+      R"({"name":"@render-team","email":null}]}]},"warnings":[]})");
+  REQUIRE(qa.failures.size() == 1);
+  std::vector<std::string> keys;
+  for (const auto& c : qa.failures[0].candidates) keys.push_back(c.key);
+  CHECK(keys == std::vector<std::string>{"bob@example.com", "carol@example.com", "@render-team"});
+}
+
 TEST_CASE("reminders: inside working hours, counted, escalated to the manager, never after closing") {
   harness h;
   auto r = h.to_awaiting({{"a", "new", "alice@example.com"}}, {{"alice@example.com", "U0ALICE", "Europe/Berlin"}});
