@@ -35,6 +35,9 @@ struct triage_request {
   unsigned parallelism = 0;           // concurrent blames; 0 = number of cores
   std::size_t max_report_bytes = qa::kDefaultMaxReportBytes;
   long long recent_days = 90;         // "recent" for the most-frequent-author fallback
+  // A current report that is not well-formed XML (a QA run cut short) is a triage_error instead of a
+  // warning over the test cases before the error: a release must not pass QA on half a report.
+  bool strict_reports = false;
 };
 
 struct owner_info {

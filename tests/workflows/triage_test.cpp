@@ -336,6 +336,21 @@ TEST_CASE("bad input is a triage_error with one clear line") {
   CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("no tag is reachable from HEAD"), workflows::triage_error);
 }
 
+TEST_CASE("with strict_reports, a report cut short is an error instead of a warning") {
+  repo_builder repo;
+  repo.write("qa.xml", R"(<testsuite name="S"><testcase name="a" classname="S"/><testcase name="b" classname="S">)"
+                       R"(<failure message="boom"/></testcase><testcase name="c" cl)");
+  workflows::triage_request req;
+  req.junit = {repo.path() + "/qa.xml"};
+  auto lenient = workflows::triage(req);
+  CHECK(lenient.summary.failed == 1);
+  REQUIRE(lenient.warnings.size() == 1);
+  CHECK(lenient.warnings[0].find("kept the 2 test cases") != std::string::npos);
+  req.strict_reports = true;
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("qa.xml: XML error at byte"), workflows::triage_error);
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("cut short or broken"), workflows::triage_error);
+}
+
 TEST_CASE("the JSON report follows the documented schema") {
   const auto& s = shared_scenario();
   auto json = workflows::to_json(shared_report());
