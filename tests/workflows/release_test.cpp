@@ -4,6 +4,7 @@
 #include "workflows/release/release.hpp"
 
 #include <doctest/doctest.h>
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "workflows/engine/engine.hpp"
@@ -305,9 +306,22 @@ TEST_CASE("Not mine hands the item to the next candidate, then to the manager") 
   CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE> said not mine"));
   r = h.click(r, kReleaseNotMine, value, "U0BOB");
   CHECK(release::load_items(r.data).find(1)->owner == "U0MGR");
+  // The hand-over to bob, re-rendered after his click, is still a hand-over (not a fresh tag).
+  auto updates = h.posts(r, "update");
+  auto bobs = std::find_if(updates.rbegin(), updates.rend(), [](const auto& u) { return u.slot == "tag-2"; });
+  REQUIRE(bobs != updates.rend());
+  CHECK(contains(bobs->blocks, "<@U0BOB>, this was handed to you"));
+  CHECK(contains(bobs->blocks, "now with <@U0MGR>"));
   r = h.click(r, kReleaseNotMine, value, "U0MGR");
   CHECK(release::load_items(r.data).find(1)->owner == "U0MGR");
   CHECK(contains(release::load_items(r.data).find(1)->note, "nobody else"));
+  r = h.click(r, kReleaseFixed, value, "U0MGR");
+  CHECK(r.state == "ready");
+  updates = h.posts(r, "update");
+  auto mgrs = std::find_if(updates.rbegin(), updates.rend(), [](const auto& u) { return u.slot == "tag-3"; });
+  REQUIRE(mgrs != updates.rend());
+  CHECK(contains(mgrs->blocks, "<@U0MGR>, this was handed to you"));
+  CHECK(contains(mgrs->blocks, "fixed (<@U0MGR>)"));
 }
 
 TEST_CASE("the triage's other candidates come after the owner, once each, as the next to ask") {

@@ -246,14 +246,15 @@ void tag(context& c, const std::vector<int>& ids) {
   if (!pre.empty() || !flaky.empty()) post(c.d, known_failures(c.r, c.cfg(), pre, flaky));
 }
 
-// Re-renders the tag message that lists `i` (after a click changed it).
+// Re-renders the tag message that lists `i` (after a click changed it). A hand-over stays a hand-over.
 void refresh_slot(context& c, const std::string& slot, const std::string& user) {
   if (slot.empty()) return;
   std::vector<const item*> items;
   for (const auto& i : c.s.items) {
     if (i.slot == slot) items.push_back(&i);
   }
-  update(c.d, slot, owner_tag(c.r, c.cfg(), user, items, false));
+  const bool handed_over = get(c.d.data, "slot_handed:" + slot) == "1";
+  update(c.d, slot, owner_tag(c.r, c.cfg(), user, items, handed_over));
 }
 
 std::string slot_owner(const context& c, const std::string& slot) {
@@ -472,6 +473,7 @@ void on_button(context& c) {
     const auto new_slot = next_slot(c);
     i->slot = new_slot;
     c.d.data["slot_owner:" + new_slot] = i->owner;
+    c.d.data["slot_handed:" + new_slot] = "1";
     std::vector<const item*> one{i};
     post(c.d, owner_tag(c.r, c.cfg(), i->owner, one, true), new_slot);
     if (!previous.empty() && c.s.open_for(previous).empty()) disarm_reminder(c, previous);
