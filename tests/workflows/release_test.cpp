@@ -404,6 +404,34 @@ TEST_CASE("recheck: passing tests close, new failures are tagged; a second round
   CHECK(recheck_summary);
 }
 
+TEST_CASE("a reminder that comes due during a recheck is not lost") {
+  harness h;
+  auto r = h.to_awaiting({{"a", "new", "alice@example.com"}}, {{"alice@example.com", "U0ALICE", "UTC"}});
+  REQUIRE(h.eng.next_timer());
+  h.eng.deliver(r.id, event{.kind = event_kind::command, .name = "recheck", .by = slack::user_id("U0REQ")});
+  r = *h.eng.find(r.id);
+  REQUIRE(r.state == "qa_review");
+  // Alice's reminder comes due while QA is being reloaded.
+  h.clock.advance(4h);
+  CHECK(h.eng.fire_due_timers() == 1);
+  SUBCASE("the recheck reads QA") {}
+  SUBCASE("the recheck fails first and is retried") {
+    r = h.finish(r, failed(1, "qa/unit.xml: XML error at byte 3"));
+    REQUIRE(r.state == "needs_attention");
+    r = h.click(r, kReleaseRetry, r.name, "U0REQ");
+    REQUIRE(r.state == "qa_review");
+  }
+  // The recheck finds the same failure still failing: back to waiting, and Alice is still reminded.
+  r = h.finish(r, ok(triage_output({{"a", "new", "alice@example.com"}})));
+  CHECK(r.state == "awaiting_fixes");
+  auto due = h.eng.next_timer();
+  REQUIRE(due.has_value());
+  h.clock.set(*due);
+  CHECK(h.eng.fire_due_timers() == 1);
+  r = *h.eng.find(r.id);
+  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE>, reminder 1"));
+}
+
 TEST_CASE("bad QA input ends in a clear message and a retry") {
   harness h;
   auto r = h.start();

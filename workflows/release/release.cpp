@@ -201,6 +201,7 @@ void settle(context& c) {
   if (c.d.state == "ready" || c.d.state == "releasing") return;
   if (c.s.all_closed()) {
     for (const auto& user : text::split_lines(c.data("armed"))) disarm_reminder(c, user);
+    c.d.data.erase("overdue");
     c.d.cancel_timer("recheck");
     return post_ready(c);
   }
@@ -208,6 +209,20 @@ void settle(context& c) {
     c.d.move_to("awaiting_fixes");
     if (c.cfg().recheck_every) c.d.set_timer("recheck", c.now + *c.cfg().recheck_every);
   }
+  // Reminders that came due while QA was being reloaded go out now, for whoever still has open items.
+  for (const auto& user : text::split_lines(c.data("overdue"))) {
+    if (c.s.open_for(user).empty()) continue;
+    auto armed = text::split_lines(c.data("armed"));
+    if (std::find(armed.begin(), armed.end(), user) == armed.end()) armed.push_back(user);
+    c.d.data["armed"] = join_lines(armed);
+    c.d.set_timer("remind:" + user, c.now);
+  }
+  c.d.data.erase("overdue");
+}
+
+// A recheck is reloading QA (or stopped on a QA problem, waiting for Retry): reminders wait for it.
+bool reloading_qa(std::string_view state) {
+  return state == "qa_running" || state == "qa_review" || state == "ownership" || state == "needs_attention";
 }
 
 // Tags the owners of `ids` (items found in this round), lists known failures, arms reminders.
@@ -500,6 +515,13 @@ void on_timer(context& c) {
   std::erase(armed, user);
   c.d.data["armed"] = join_lines(armed);
   auto open = c.s.open_for(user);
+  if (!open.empty() && reloading_qa(c.r.state)) {
+    // Not now, and not never: settle() sends it once the recheck is done.
+    auto overdue = text::split_lines(c.data("overdue"));
+    if (std::find(overdue.begin(), overdue.end(), user) == overdue.end()) overdue.push_back(user);
+    c.d.data["overdue"] = join_lines(overdue);
+    return;
+  }
   if (open.empty() || c.r.state != "awaiting_fixes") return;
   const int count = ++c.s.reminders[user];
   const auto& r = c.cfg().reminders;
