@@ -364,6 +364,49 @@ TEST_CASE("reminders: inside working hours, counted, escalated to the manager, n
   CHECK(!h.eng.next_timer().has_value());
 }
 
+TEST_CASE("an owner's reminders follow their time zone across a daylight-saving change, not the offset Slack gave") {
+  // Slack's tz_offset is the offset when the owner was looked up; the zone's rules decide after that.
+  struct owner_case {
+    std::string tz;
+    int offset_at_lookup;
+    long long now_ms;          // a Friday, 16:00 local, before the change
+    long long first_due_ms;    // Monday 09:00 local, after the change
+    long long stale_due_ms;    // what the lookup's offset would have given
+  };
+  owner_case c;
+  SUBCASE("Berlin leaves summer time on Sunday 2026-10-25") {
+    c = {"Europe/Berlin", 7200, 1'792'764'000'000, 1'793'001'600'000, 1'792'998'000'000};
+  }
+  SUBCASE("New York leaves summer time on Sunday 2026-11-01") {
+    c = {"America/New_York", -14400, 1'793'390'400'000, 1'793'628'000'000, 1'793'624'400'000};
+  }
+  harness h;
+  h.clock.set(from_unix_ms(c.now_ms));
+  auto r = h.start();
+  r = h.finish(r, ok(store::encode_fields({{"version", "1.4.1"}, {"base", "v1.4.0"}, {"base_sha", std::string(40, '1')},
+                                          {"head_sha", std::string(40, '2')}, {"commits", "3"}})));
+  r = h.finish(r, ok(triage_output({{"a", "new", "alice@example.com"}})));
+  release::release_items people;
+  people.people["alice@example.com"] = {"U0ALICE", c.tz, c.offset_at_lookup};
+  store::fields f;
+  release::save_items(people, f);
+  r = h.finish(r, ok(f["people"]));
+  REQUIRE(r.state == "awaiting_fixes");
+  // 16:00 + 4h is after hours: Monday 09:00 in the zone's new offset.
+  auto due = h.eng.next_timer();
+  REQUIRE(due);
+  CHECK(to_unix_ms(*due) == c.first_due_ms);
+  CHECK(to_unix_ms(*due) != c.stale_due_ms);
+  h.clock.set(*due);
+  CHECK(h.eng.fire_due_timers() == 1);
+  r = *h.eng.find(r.id);
+  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE>, reminder 1"));
+  // Then every 4 hours of that Monday: 13:00 local.
+  due = h.eng.next_timer();
+  REQUIRE(due);
+  CHECK(to_unix_ms(*due) == c.first_due_ms + 4 * 3'600'000);
+}
+
 TEST_CASE("reminders by DM go to the owner's DM; the escalation stays in the thread") {
   auto s = harness::defaults();
   s.reminders.via_dm = true;
