@@ -312,6 +312,11 @@ class owner_finder {
       if (out.evidence.size() == kMaxEvidence) break;
       out.evidence.push_back(commit_evidence(*top.commit, hit.signal, hit.file, hit.line, hit.code));
     }
+    std::set<std::string> named{text::to_lower(top.commit->email)};
+    for (std::size_t i = 1; i < ranked.size() && out.candidates.size() < kMaxCandidates; ++i) {
+      const auto& c = *ranked[i].commit;
+      if (named.insert(text::to_lower(c.email)).second) out.candidates.push_back({c.author, c.email});
+    }
     return true;
   }
 
@@ -392,9 +397,13 @@ class owner_finder {
 };
 
 void load_reports(const std::vector<std::string>& paths, const triage_request& request,
-                  std::vector<qa::test_result>& out, std::vector<std::string>& warnings) {
+                  std::vector<qa::test_result>& out, std::vector<std::string>& warnings, bool strict) {
   for (const auto& path : paths) {
     auto report = qa::load_junit(path, request.max_report_bytes);
+    if (strict && !report.xml_error.empty()) {
+      throw triage_error(fmt::format("{}: the report is cut short or broken, so QA cannot be judged from it",
+                                     report.xml_error));
+    }
     std::move(report.tests.begin(), report.tests.end(), std::back_inserter(out));
     std::move(report.warnings.begin(), report.warnings.end(), std::back_inserter(warnings));
   }
@@ -410,8 +419,8 @@ triage_report triage(const triage_request& request) {
   std::vector<qa::test_result> current = request.current_results;
   std::vector<qa::test_result> previous = request.previous_results;
   try {
-    load_reports(request.junit, request, current, report.warnings);
-    load_reports(request.previous, request, previous, report.warnings);
+    load_reports(request.junit, request, current, report.warnings, request.strict_reports);
+    load_reports(request.previous, request, previous, report.warnings, false);
   } catch (const qa::qa_error& e) {
     throw triage_error(e.what());
   }

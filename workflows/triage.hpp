@@ -35,6 +35,9 @@ struct triage_request {
   unsigned parallelism = 0;           // concurrent blames; 0 = number of cores
   std::size_t max_report_bytes = qa::kDefaultMaxReportBytes;
   long long recent_days = 90;         // "recent" for the most-frequent-author fallback
+  // A current report that is not well-formed XML (a QA run cut short) is a triage_error instead of a
+  // warning over the test cases before the error: a release must not pass QA on half a report.
+  bool strict_reports = false;
 };
 
 struct owner_info {
@@ -63,6 +66,9 @@ struct failure_report {
   std::optional<owner_info> owner;
   std::optional<ownership::confidence> confidence;
   std::vector<evidence_item> evidence;  // strongest first
+  // Who else the ranking points at (authors of the next commits, strongest first, not the owner): whom to
+  // ask when the owner says it is not theirs.
+  std::vector<owner_info> candidates;
   std::string test_file;                // repository path of the test, when known
 };
 
@@ -76,6 +82,7 @@ struct triage_report {
 };
 
 inline constexpr std::size_t kMaxEvidence = 5;
+inline constexpr std::size_t kMaxCandidates = 3;
 
 triage_report triage(const triage_request& request);
 

@@ -100,6 +100,15 @@ std::string to_json(const triage_report& report) {
     w.StartArray();
     for (const auto& e : f.evidence) write_evidence(w, e);
     w.EndArray();
+    key(w, "candidates");
+    w.StartArray();
+    for (const auto& c : f.candidates) {
+      w.StartObject();
+      key(w, "name"), w.String(c.name.c_str(), static_cast<rapidjson::SizeType>(c.name.size()));
+      key(w, "email"), string_or_null(w, c.email);
+      w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
   }
   w.EndArray();

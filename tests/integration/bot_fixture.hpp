@@ -28,6 +28,7 @@ struct bot_options {
   std::chrono::milliseconds ack_timeout{3000};
   std::chrono::milliseconds refresh_grace{2000};
   std::string extra_config;  // more TOML sections ([quickfix], [access], ...)
+  std::vector<std::pair<std::string, std::string>> env;  // more environment for the bot (e.g. PATH)
 };
 
 class bot_fixture {
@@ -62,6 +63,7 @@ class bot_fixture {
         {"SLACK_BOT_TOKEN", emu_->settings().bot_token},
     };
     if (options_.tls) env.emplace_back("SSL_CERT_FILE", dir_.file("emulator-cert.pem"));
+    env.insert(env.end(), options_.env.begin(), options_.env.end());
     const auto log_file = dir_.file(fmt::format("bot-{}.log", ++starts_));
     bot_ = std::make_unique<child>(std::vector<std::string>{tugboat_binary(), "run", "--config", dir_.file("tugboat.toml")},
                                    env, log_file);

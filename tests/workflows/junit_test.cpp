@@ -137,6 +137,8 @@ TEST_CASE("a truncated report keeps what parsed and says so") {
   REQUIRE(r.warnings.size() == 1);
   CHECK(r.warnings[0].find("truncated.xml: XML error at byte") != std::string::npos);
   CHECK(r.warnings[0].find("kept the 2 test cases") != std::string::npos);
+  CHECK(r.xml_error.find("truncated.xml: XML error at byte") != std::string::npos);
+  CHECK(qa::load_junit(fixture("gtest_calc.xml")).xml_error.empty());
 }
 
 TEST_CASE("missing, oversized, empty and non-JUnit files are clear errors naming the file") {

@@ -4,6 +4,7 @@
 #include "workflows/release/release.hpp"
 
 #include <doctest/doctest.h>
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "workflows/engine/engine.hpp"
@@ -305,9 +306,35 @@ TEST_CASE("Not mine hands the item to the next candidate, then to the manager") 
   CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE> said not mine"));
   r = h.click(r, kReleaseNotMine, value, "U0BOB");
   CHECK(release::load_items(r.data).find(1)->owner == "U0MGR");
+  // The hand-over to bob, re-rendered after his click, is still a hand-over (not a fresh tag).
+  auto updates = h.posts(r, "update");
+  auto bobs = std::find_if(updates.rbegin(), updates.rend(), [](const auto& u) { return u.slot == "tag-2"; });
+  REQUIRE(bobs != updates.rend());
+  CHECK(contains(bobs->blocks, "<@U0BOB>, this was handed to you"));
+  CHECK(contains(bobs->blocks, "now with <@U0MGR>"));
   r = h.click(r, kReleaseNotMine, value, "U0MGR");
   CHECK(release::load_items(r.data).find(1)->owner == "U0MGR");
   CHECK(contains(release::load_items(r.data).find(1)->note, "nobody else"));
+  r = h.click(r, kReleaseFixed, value, "U0MGR");
+  CHECK(r.state == "ready");
+  updates = h.posts(r, "update");
+  auto mgrs = std::find_if(updates.rbegin(), updates.rend(), [](const auto& u) { return u.slot == "tag-3"; });
+  REQUIRE(mgrs != updates.rend());
+  CHECK(contains(mgrs->blocks, "<@U0MGR>, this was handed to you"));
+  CHECK(contains(mgrs->blocks, "fixed (<@U0MGR>)"));
+}
+
+TEST_CASE("the triage's other candidates come after the owner, once each, as the next to ask") {
+  auto qa = release::parse_qa_outcome(
+      R"({"report":{"summary":{"tests":1,"passed":0,"failed":1,"flaky":0,"skipped":0,"new":1,"pre_existing":0},)"
+      R"("failures":[{"name":"t","classname":"s","class":"new","message":"m","confidence":"high",)"
+      R"("owner":{"name":"Bob","email":"Bob@Example.com"},"evidence":[],"candidates":[)"
+      R"({"name":"Carol","email":"carol@example.com"},{"name":"Bob","email":"bob@example.com"},)"
+      R"({"name":"@render-team","email":null}]}]},"warnings":[]})");
+  REQUIRE(qa.failures.size() == 1);
+  std::vector<std::string> keys;
+  for (const auto& c : qa.failures[0].candidates) keys.push_back(c.key);
+  CHECK(keys == std::vector<std::string>{"bob@example.com", "carol@example.com", "@render-team"});
 }
 
 TEST_CASE("reminders: inside working hours, counted, escalated to the manager, never after closing") {
@@ -335,6 +362,49 @@ TEST_CASE("reminders: inside working hours, counted, escalated to the manager, n
   r = h.click(r, kReleaseFixed, r.name + "|1", "U0ALICE");
   CHECK(r.state == "ready");
   CHECK(!h.eng.next_timer().has_value());
+}
+
+TEST_CASE("an owner's reminders follow their time zone across a daylight-saving change, not the offset Slack gave") {
+  // Slack's tz_offset is the offset when the owner was looked up; the zone's rules decide after that.
+  struct owner_case {
+    std::string tz;
+    int offset_at_lookup;
+    long long now_ms;          // a Friday, 16:00 local, before the change
+    long long first_due_ms;    // Monday 09:00 local, after the change
+    long long stale_due_ms;    // what the lookup's offset would have given
+  };
+  owner_case c;
+  SUBCASE("Berlin leaves summer time on Sunday 2026-10-25") {
+    c = {"Europe/Berlin", 7200, 1'792'764'000'000, 1'793'001'600'000, 1'792'998'000'000};
+  }
+  SUBCASE("New York leaves summer time on Sunday 2026-11-01") {
+    c = {"America/New_York", -14400, 1'793'390'400'000, 1'793'628'000'000, 1'793'624'400'000};
+  }
+  harness h;
+  h.clock.set(from_unix_ms(c.now_ms));
+  auto r = h.start();
+  r = h.finish(r, ok(store::encode_fields({{"version", "1.4.1"}, {"base", "v1.4.0"}, {"base_sha", std::string(40, '1')},
+                                          {"head_sha", std::string(40, '2')}, {"commits", "3"}})));
+  r = h.finish(r, ok(triage_output({{"a", "new", "alice@example.com"}})));
+  release::release_items people;
+  people.people["alice@example.com"] = {"U0ALICE", c.tz, c.offset_at_lookup};
+  store::fields f;
+  release::save_items(people, f);
+  r = h.finish(r, ok(f["people"]));
+  REQUIRE(r.state == "awaiting_fixes");
+  // 16:00 + 4h is after hours: Monday 09:00 in the zone's new offset.
+  auto due = h.eng.next_timer();
+  REQUIRE(due);
+  CHECK(to_unix_ms(*due) == c.first_due_ms);
+  CHECK(to_unix_ms(*due) != c.stale_due_ms);
+  h.clock.set(*due);
+  CHECK(h.eng.fire_due_timers() == 1);
+  r = *h.eng.find(r.id);
+  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE>, reminder 1"));
+  // Then every 4 hours of that Monday: 13:00 local.
+  due = h.eng.next_timer();
+  REQUIRE(due);
+  CHECK(to_unix_ms(*due) == c.first_due_ms + 4 * 3'600'000);
 }
 
 TEST_CASE("reminders by DM go to the owner's DM; the escalation stays in the thread") {
@@ -375,6 +445,34 @@ TEST_CASE("recheck: passing tests close, new failures are tagged; a second round
   bool recheck_summary = false;
   for (const auto& p : h.posts(r)) recheck_summary |= contains(p.blocks, "*Recheck* (QA round 2)");
   CHECK(recheck_summary);
+}
+
+TEST_CASE("a reminder that comes due during a recheck is not lost") {
+  harness h;
+  auto r = h.to_awaiting({{"a", "new", "alice@example.com"}}, {{"alice@example.com", "U0ALICE", "UTC"}});
+  REQUIRE(h.eng.next_timer());
+  h.eng.deliver(r.id, event{.kind = event_kind::command, .name = "recheck", .by = slack::user_id("U0REQ")});
+  r = *h.eng.find(r.id);
+  REQUIRE(r.state == "qa_review");
+  // Alice's reminder comes due while QA is being reloaded.
+  h.clock.advance(4h);
+  CHECK(h.eng.fire_due_timers() == 1);
+  SUBCASE("the recheck reads QA") {}
+  SUBCASE("the recheck fails first and is retried") {
+    r = h.finish(r, failed(1, "qa/unit.xml: XML error at byte 3"));
+    REQUIRE(r.state == "needs_attention");
+    r = h.click(r, kReleaseRetry, r.name, "U0REQ");
+    REQUIRE(r.state == "qa_review");
+  }
+  // The recheck finds the same failure still failing: back to waiting, and Alice is still reminded.
+  r = h.finish(r, ok(triage_output({{"a", "new", "alice@example.com"}})));
+  CHECK(r.state == "awaiting_fixes");
+  auto due = h.eng.next_timer();
+  REQUIRE(due.has_value());
+  h.clock.set(*due);
+  CHECK(h.eng.fire_due_timers() == 1);
+  r = *h.eng.find(r.id);
+  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE>, reminder 1"));
 }
 
 TEST_CASE("bad QA input ends in a clear message and a retry") {
@@ -426,19 +524,17 @@ TEST_CASE("a reminder due during a recheck waits for it instead of being lost; a
   auto r = h.to_awaiting({{"a", "new", "alice@example.com"}}, {{"alice@example.com", "U0ALICE", "UTC"}});
   h.eng.deliver(r.id, event{.kind = event_kind::command, .name = "recheck", .by = slack::user_id("U0REQ")});
   h.clock.advance(4h);
-  CHECK(h.eng.fire_due_timers() == 1);  // due while QA reloads: not posted, re-armed
+  CHECK(h.eng.fire_due_timers() == 1);  // due while QA reloads: not posted now...
   r = *h.eng.find(r.id);
   for (const auto& p : h.posts(r)) CHECK(!contains(p.blocks, "reminder"));
-  CHECK(h.eng.next_timer().has_value());
   r = h.finish(r, ok(triage_output({{"a", "new", "alice@example.com"}})));
   CHECK(r.state == "awaiting_fixes");
-  auto due = h.eng.next_timer();
-  REQUIRE(due);
-  CHECK(to_unix_ms(*due) == 1'795'680'000'000 + 3'600'000);  // 18:00 UTC is after hours: Thursday 09:00
-  h.clock.set(*due);
+  // ...but as soon as the recheck is done.
   CHECK(h.eng.fire_due_timers() == 1);
   r = *h.eng.find(r.id);
-  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE>, reminder 1"));
+  bool reminded = false;
+  for (const auto& p : h.posts(r)) reminded |= contains(p.blocks, "<@U0ALICE>, reminder 1");
+  CHECK(reminded);
 
   r = h.click(r, kReleaseFixed, r.name + "|1", "U0ALICE");
   REQUIRE(r.state == "ready");

@@ -203,6 +203,38 @@ TEST_CASE("the default range starts at the newest tag reachable from HEAD") {
   CHECK(failure(r, "AddsLargeNumbers").owner->name == "Carol Chen");
 }
 
+TEST_CASE("the runner-up authors are named as candidates, strongest first, never the owner twice") {
+  repo_builder repo;
+  repo.write("src/render.cpp", numbered_lines("render line", 30));
+  repo.write("src/other.cpp", numbered_lines("other line", 10));
+  repo.commit(kAlice, "Initial import", 0);
+  repo.git({"tag", "v1.0"});
+  repo.set_line("src/render.cpp", 20, "render line 20 // faster");
+  repo.commit(kBob, "Faster tables", 1);
+  repo.set_line("src/render.cpp", 22, "render line 22 // widths follow");
+  repo.commit(kCarol, "Widths follow the columns", 2);
+  repo.set_line("src/render.cpp", 5, "render line 5 // tidy");
+  repo.commit(kBob, "Tidy the header", 3);
+  repo.set_line("src/other.cpp", 2, "other line 2 // changed");
+  repo.commit(kAlice, "Unrelated", 4);
+  repo.write("qa.xml", R"(<testsuite name="RenderTest"><testcase name="Tables" classname="RenderTest">)"
+                       R"(<failure message="src/render.cpp:20: expected 3 columns"/></testcase></testsuite>)");
+  workflows::triage_request req;
+  req.junit = {repo.path() + "/qa.xml"};
+  req.repo = repo.path();
+  auto r = workflows::triage(req);
+  const auto& f = failure(r, "Tables");
+  REQUIRE(f.owner);
+  CHECK(f.owner->email == "bob@example.com");
+  // Carol changed a line two below; Bob's other commit only touched the file, so Bob is not named again;
+  // Alice never touched render.cpp in the range.
+  REQUIRE(f.candidates.size() == 1);
+  CHECK(f.candidates[0].name == "Carol Chen");
+  CHECK(f.candidates[0].email == "carol@example.com");
+  CHECK(workflows::to_json(r).find(R"("candidates":[{"name":"Carol Chen","email":"carol@example.com"}])") !=
+        std::string::npos);
+}
+
 TEST_CASE("an empty range is a warning and every new failure falls back to CODEOWNERS or file history") {
   const auto& s = shared_scenario();
   auto req = request_for(s);
@@ -304,6 +336,21 @@ TEST_CASE("bad input is a triage_error with one clear line") {
   CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("no tag is reachable from HEAD"), workflows::triage_error);
 }
 
+TEST_CASE("with strict_reports, a report cut short is an error instead of a warning") {
+  repo_builder repo;
+  repo.write("qa.xml", R"(<testsuite name="S"><testcase name="a" classname="S"/><testcase name="b" classname="S">)"
+                       R"(<failure message="boom"/></testcase><testcase name="c" cl)");
+  workflows::triage_request req;
+  req.junit = {repo.path() + "/qa.xml"};
+  auto lenient = workflows::triage(req);
+  CHECK(lenient.summary.failed == 1);
+  REQUIRE(lenient.warnings.size() == 1);
+  CHECK(lenient.warnings[0].find("kept the 2 test cases") != std::string::npos);
+  req.strict_reports = true;
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("qa.xml: XML error at byte"), workflows::triage_error);
+  CHECK_THROWS_WITH_AS(workflows::triage(req), doctest::Contains("cut short or broken"), workflows::triage_error);
+}
+
 TEST_CASE("the JSON report follows the documented schema") {
   const auto& s = shared_scenario();
   auto json = workflows::to_json(shared_report());
@@ -316,7 +363,7 @@ TEST_CASE("the JSON report follows the documented schema") {
       R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
       R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_frame_file"}},)"
       R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
-      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_test_file"}}]}})",
+      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_test_file"}}],"candidates":[]}})",
       s.carol_calc, s.carol_calc.substr(0, 7));
   CHECK(json.find(expected_first) != std::string::npos);
   CHECK(json.find(R"("owner":{"name":"@net-owners","email":null},"confidence":"low","evidence":[{"commit":null,"short":null,)"

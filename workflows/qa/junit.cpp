@@ -188,8 +188,8 @@ junit_report parse_junit(std::string_view xml, std::string_view source) {
   }
   if (!parsed) {
     drop_unfinished_case(doc, xml, static_cast<std::size_t>(parsed.offset), report);
-    report.warnings.push_back(fmt::format("{}: XML error at byte {} ({}); kept the {} test cases before it", source,
-                                          parsed.offset, parsed.description(), report.tests.size()));
+    report.xml_error = fmt::format("{}: XML error at byte {} ({})", source, parsed.offset, parsed.description());
+    report.warnings.push_back(fmt::format("{}; kept the {} test cases before it", report.xml_error, report.tests.size()));
   }
   return report;
 }

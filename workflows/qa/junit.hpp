@@ -41,6 +41,9 @@ struct test_result {
 struct junit_report {
   std::vector<test_result> tests;
   std::vector<std::string> warnings;  // e.g. a truncated file
+  // Set when the document is not well-formed XML: "FILE: XML error at byte N (why)". What parsed before the
+  // error is in `tests`, which a caller that must not pass on partial results (a release) refuses.
+  std::string xml_error;
 };
 
 inline constexpr std::size_t kDefaultMaxReportBytes = 256u << 20;

@@ -308,6 +308,13 @@ qa_outcome parse_qa_outcome(std::string_view json) {
         add_candidate(null_safe(member(e, "email")), null_safe(member(e, "author")));
       }
     }
+    // Then whoever else the ranking points at (the authors of the runner-up commits).
+    if (const auto* more = member(f, "candidates"); more && more->IsArray()) {
+      for (const auto& c : more->GetArray()) {
+        auto email = null_safe(member(c, "email"));
+        add_candidate(email.empty() ? null_safe(member(c, "name")) : email, null_safe(member(c, "name")));
+      }
+    }
     out.failures.push_back(std::move(q));
   }
   if (const auto* w = member(doc, "warnings"); w && w->IsArray()) {

@@ -205,6 +205,7 @@ void settle(context& c) {
   if (c.d.state == "ready" || c.d.state == "releasing") return;
   if (c.s.all_closed()) {
     for (const auto& user : text::split_lines(c.data("armed"))) disarm_reminder(c, user);
+    c.d.data.erase("overdue");
     c.d.cancel_timer("recheck");
     return post_ready(c);
   }
@@ -212,6 +213,20 @@ void settle(context& c) {
     c.d.move_to("awaiting_fixes");
     if (c.cfg().recheck_every) c.d.set_timer("recheck", c.now + *c.cfg().recheck_every);
   }
+  // Reminders that came due while QA was being reloaded go out now, for whoever still has open items.
+  for (const auto& user : text::split_lines(c.data("overdue"))) {
+    if (c.s.open_for(user).empty()) continue;
+    auto armed = text::split_lines(c.data("armed"));
+    if (std::find(armed.begin(), armed.end(), user) == armed.end()) armed.push_back(user);
+    c.d.data["armed"] = join_lines(armed);
+    c.d.set_timer("remind:" + user, c.now);
+  }
+  c.d.data.erase("overdue");
+}
+
+// A recheck is reloading QA (or stopped on a QA problem, waiting for Retry): reminders wait for it.
+bool reloading_qa(std::string_view state) {
+  return state == "qa_running" || state == "qa_review" || state == "ownership" || state == "needs_attention";
 }
 
 // Tags the owners of `ids` (items found in this round), lists known failures, arms reminders.
@@ -250,14 +265,15 @@ void tag(context& c, const std::vector<int>& ids) {
   if (!pre.empty() || !flaky.empty()) post(c.d, known_failures(c.r, c.cfg(), pre, flaky));
 }
 
-// Re-renders the tag message that lists `i` (after a click changed it).
+// Re-renders the tag message that lists `i` (after a click changed it). A hand-over stays a hand-over.
 void refresh_slot(context& c, const std::string& slot, const std::string& user) {
   if (slot.empty()) return;
   std::vector<const item*> items;
   for (const auto& i : c.s.items) {
     if (i.slot == slot) items.push_back(&i);
   }
-  update(c.d, slot, owner_tag(c.r, c.cfg(), user, items, false));
+  const bool handed_over = get(c.d.data, "slot_handed:" + slot) == "1";
+  update(c.d, slot, owner_tag(c.r, c.cfg(), user, items, handed_over));
 }
 
 std::string slot_owner(const context& c, const std::string& slot) {
@@ -476,6 +492,7 @@ void on_button(context& c) {
     const auto new_slot = next_slot(c);
     i->slot = new_slot;
     c.d.data["slot_owner:" + new_slot] = i->owner;
+    c.d.data["slot_handed:" + new_slot] = "1";
     std::vector<const item*> one{i};
     post(c.d, owner_tag(c.r, c.cfg(), i->owner, one, true), new_slot);
     if (!previous.empty() && c.s.open_for(previous).empty()) disarm_reminder(c, previous);
@@ -502,12 +519,14 @@ void on_timer(context& c) {
   std::erase(armed, user);
   c.d.data["armed"] = join_lines(armed);
   auto open = c.s.open_for(user);
-  if (open.empty()) return;  // nothing left: the reminder stays off
-  if (c.r.state != "awaiting_fixes") {
-    // A recheck is reloading QA: remind after it, not during it.
-    if (c.r.state == "qa_running" || c.r.state == "qa_review" || c.r.state == "ownership") arm_reminder(c, user);
+  if (!open.empty() && reloading_qa(c.r.state)) {
+    // Not now, and not never: settle() sends it once the recheck is done.
+    auto overdue = text::split_lines(c.data("overdue"));
+    if (std::find(overdue.begin(), overdue.end(), user) == overdue.end()) overdue.push_back(user);
+    c.d.data["overdue"] = join_lines(overdue);
     return;
   }
+  if (open.empty() || c.r.state != "awaiting_fixes") return;
   const int count = ++c.s.reminders[user];
   const auto& r = c.cfg().reminders;
   const bool escalate = r.escalate_after > 0 && count >= r.escalate_after && !c.cfg().manager.empty() &&

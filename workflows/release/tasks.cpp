@@ -119,6 +119,7 @@ store::job_result triage_task(const store::job_row& job) {
   }
   // One release's blames at a time get the machine's cores; several releases share them.
   request.parallelism = 2;
+  request.strict_reports = true;  // half a report must not pass a release
   auto report = triage(request);
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
