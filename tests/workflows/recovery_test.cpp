@@ -59,7 +59,9 @@ class statement_log {
 
  private:
   static int on_statement(unsigned /*type*/, void* self, void* stmt, void* /*text*/) {
-    if (const char* text = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt))) static_cast<statement_log*>(self)->sql_.insert(text);
+    if (const char* text = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt))) {
+      static_cast<statement_log*>(self)->sql_.insert(text);
+    }
     return 0;
   }
 
