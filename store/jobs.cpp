@@ -180,7 +180,12 @@ std::optional<job_row> jobs::find(std::int64_t id) {
 }
 
 std::vector<job_row> jobs::in_state(std::string_view state) {
-  SQLite::Statement q(db_.sql(), fmt::format("SELECT {} FROM jobs WHERE state = ? ORDER BY id", kColumns));
+  // Queued and running jobs are a handful among every job ever run, and the partial index jobs_active
+  // holds only them; SQLite uses it only when the query names those states literally (`state = ?` alone
+  // cannot prove the index's WHERE), otherwise recovery reads the whole table.
+  const bool active = state == "queued" || state == "running";
+  SQLite::Statement q(db_.sql(), fmt::format("SELECT {} FROM jobs WHERE {}state = ? ORDER BY id", kColumns,
+                                             active ? "state IN ('queued', 'running') AND " : ""));
   q.bind(1, std::string(state));
   std::vector<job_row> out;
   while (q.executeStep()) out.push_back(read_row(q));

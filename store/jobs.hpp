@@ -67,6 +67,8 @@ class jobs {
 
   std::int64_t add(std::int64_t run_id, std::string_view name, const job_spec& spec, long long now);
   std::optional<job_row> find(std::int64_t id);
+  // Jobs in `state`, oldest first; "queued" and "running" are read through an index (cheap however many
+  // jobs have ever run), other states by a scan.
   std::vector<job_row> in_state(std::string_view state);
   // The run's queued or running jobs.
   std::vector<job_row> active_for_run(std::int64_t run_id);

@@ -92,9 +92,12 @@ std::optional<outbox_row> outbox::find(std::string_view key) {
 }
 
 std::string outbox::slot_ts(std::int64_t run_id, std::string_view slot) {
+  if (slot.empty()) return {};
+  // `slot <> ''` repeats the partial index's WHERE so SQLite can use outbox_slot: with `slot = ?` alone it
+  // cannot prove it, and every update would read the whole outbox.
   SQLite::Statement q(db_.sql(),
-                      "SELECT ts FROM outbox WHERE run_id = ? AND slot = ? AND kind = 'post' AND state = 'sent' "
-                      "ORDER BY id LIMIT 1");
+                      "SELECT ts FROM outbox WHERE run_id = ? AND slot = ? AND slot <> '' AND kind = 'post' "
+                      "AND state = 'sent' ORDER BY id LIMIT 1");
   q.bind(1, static_cast<int64_t>(run_id));
   q.bind(2, std::string(slot));
   return q.executeStep() ? q.getColumn(0).getString() : std::string{};
