@@ -262,6 +262,10 @@ std::string emulator::add_user(user_profile profile) {
   return impl_->run([&] { return impl_->ws.add_user(std::move(profile)); });
 }
 
+std::string emulator::add_channel(const std::string& name) {
+  return impl_->run([&] { return impl_->ws.add_channel(name); });
+}
+
 std::string emulator::dm_channel(const std::string& user) {
   return impl_->run([&] { return impl_->ws.open_dm(impl_->ws.require_user(user).profile.id).id; });
 }

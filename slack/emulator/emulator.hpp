@@ -37,6 +37,10 @@ struct emulator_rate_limits {
   int special_per_minute = 600;  // auth.test ("hundreds per minute")
   double post_per_channel_per_second = 1.0;
   int post_burst = 5;  // chat.postMessage: short bursts over 1/s per channel
+  // chat.postMessage across the workspace ("several hundred messages per minute"): a token bucket of
+  // `post_workspace_burst` refilled at this rate. 0 turns the workspace limit off.
+  double post_workspace_per_minute = 600;
+  int post_workspace_burst = 60;
 };
 
 struct emulator_settings {
@@ -201,6 +205,8 @@ class emulator {
   push_result raw_event(const std::string& payload_json);
 
   std::string add_user(user_profile profile);       // returns the id
+  // A public channel every user and the bot are members of; returns its id (C1…). Names are unique.
+  std::string add_channel(const std::string& name);
   std::string dm_channel(const std::string& user);  // the D… channel with the bot (created on demand)
 
   // What was posted. `channel` empty: every channel. `bot_only`: only the bot's posts (not pushed user

@@ -94,6 +94,18 @@ std::string workspace::add_user(user_profile profile) {
   return id;
 }
 
+std::string workspace::add_channel(std::string name) {
+  if (!name.empty() && name.front() == '#') name.erase(0, 1);
+  if (name.empty()) throw std::invalid_argument("a channel needs a name");
+  if (find_channel(name) != nullptr) throw std::invalid_argument(fmt::format("channel '{}' exists", name));
+  channel_record c;
+  c.id = fmt::format("C1{:06}", ++next_channel_);
+  c.name = std::move(name);
+  for (const auto& u : users_) c.members.insert(u.profile.id);
+  channels_.push_back(std::move(c));
+  return channels_.back().id;
+}
+
 const channel_record* workspace::find_channel(std::string_view id_or_name) {
   if (!id_or_name.empty() && id_or_name.front() == '#') id_or_name.remove_prefix(1);
   for (const auto& c : channels_) {

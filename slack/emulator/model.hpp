@@ -46,6 +46,7 @@ class workspace {
   const user_record* find_user_by_email(std::string_view email) const;
   const user_record& require_user(std::string_view id_or_name) const;
   std::string add_user(user_profile profile);
+  std::string add_channel(std::string name);
 
   // Accepts C…/D… ids, "#name" and "name"; a U… id resolves to that user's DM with the bot.
   const channel_record* find_channel(std::string_view id_or_name);
@@ -86,6 +87,7 @@ class workspace {
   std::uint64_t event_counter_ = 0;
   std::uint64_t next_user_ = 0;
   std::uint64_t next_dm_ = 0;
+  std::uint64_t next_channel_ = 0;
   std::mt19937_64 rng_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// Slack's Web API rate limits as pure logic: per-method per-minute windows by tier, and
-// chat.postMessage's ~1 per second per channel with short bursts (a token bucket). `now` is passed in so
+// Slack's Web API rate limits as pure logic: per-method per-minute windows by tier, and for
+// chat.postMessage ~1 per second per channel with short bursts plus a workspace-wide cap of several
+// hundred per minute (token buckets). `now` is passed in so
 // tests need no sleeps. Thread: the emulator's thread. Nothing throws.
 #include <chrono>
 #include <string>
@@ -34,10 +35,14 @@ class rate_limiter {
     time_point last;
   };
   int per_minute(method_tier t) const;
+  // Takes a token from `b` (capacity, refill per second) or returns the seconds until one is there.
+  static int take(bucket& b, bool fresh, double capacity, double per_second, time_point now);
 
   emulator_rate_limits limits_;
   std::unordered_map<std::string, window> windows_;
   std::unordered_map<std::string, bucket> channels_;
+  bucket workspace_posts_;
+  bool workspace_posts_fresh_ = true;
 };
 
 }  // namespace tugboat::slack::emu

@@ -46,3 +46,27 @@ TEST_CASE("chat.postMessage bursts per channel, then refills one per second") {
   CHECK(r.admit("chat.postMessage", "C1", t0 + 10s) == 0);
   CHECK(r.admit("chat.postMessage", "C1", t0 + 10s) == 0);
 }
+
+TEST_CASE("chat.postMessage has a workspace-wide bucket across channels") {
+  emulator_rate_limits l;
+  l.post_workspace_per_minute = 60;  // one per second
+  l.post_workspace_burst = 3;
+  rate_limiter r(l);
+  auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  CHECK(r.admit("chat.postMessage", "C1", t0) == 0);
+  CHECK(r.admit("chat.postMessage", "C2", t0) == 0);
+  CHECK(r.admit("chat.postMessage", "C3", t0) == 0);
+  CHECK(r.admit("chat.postMessage", "C4", t0) == 1);  // the burst is spent, whatever the channel
+  CHECK(r.admit("chat.postMessage", "C4", t0 + 1s) == 0);
+  CHECK(r.admit("chat.postMessage", "C5", t0 + 1s) == 1);
+  // A refusal by the channel's own bucket takes nothing from the workspace's.
+  l.post_burst = 1;
+  rate_limiter q(l);
+  CHECK(q.admit("chat.postMessage", "C1", t0) == 0);
+  CHECK(q.admit("chat.postMessage", "C1", t0) == 1);
+  CHECK(q.admit("chat.postMessage", "C2", t0) == 0);
+  CHECK(q.admit("chat.postMessage", "C3", t0) == 0);
+  CHECK(q.admit("chat.postMessage", "C4", t0) == 1);
+  // Other methods are not affected.
+  CHECK(q.admit("chat.update", "C4", t0) == 0);
+}
