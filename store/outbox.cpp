@@ -33,14 +33,20 @@ outbox_row read_row(SQLite::Statement& q) {
   return r;
 }
 
+// The unsent rows of a channel, oldest first, through the partial index outbox_unsent.
+constexpr const char* kNextInLane =
+    "SELECT {} FROM outbox WHERE channel = ? AND state IN ('pending', 'sending') AND (kind = 'update') = {} "
+    "ORDER BY id LIMIT 1";
+
 }  // namespace
+
+outbox_lane lane_of(std::string_view kind) { return kind == "update" ? outbox_lane::edits : outbox_lane::posts; }
 
 outbox::outbox(database& db)
     : db_(db),
       insert_(db.sql(), kInsert),
-      next_(db.sql(), fmt::format("SELECT {} FROM outbox WHERE channel = ? AND state IN ('pending', 'sending') "
-                                  "ORDER BY id LIMIT 1",
-                                  kColumns)) {}
+      next_(db.sql(), fmt::format(kNextInLane, kColumns, 0)),
+      next_edit_(db.sql(), fmt::format(kNextInLane, kColumns, 1)) {}
 
 void outbox::add(const outbox_row& r) {
   insert_.reset();
@@ -61,27 +67,67 @@ void outbox::add(const outbox_row& r) {
   insert_.exec();
 }
 
-std::vector<std::string> outbox::channels_with_work(long long now) {
-  // A channel whose oldest unsent row is deferred waits as a whole: its order must hold.
+std::vector<outbox_head> outbox::heads_with_work(long long now) {
+  // A lane whose oldest unsent row is deferred waits as a whole: its order must hold.
   SQLite::Statement q(db_.sql(),
-                      "SELECT channel, min(id) FROM outbox WHERE state IN ('pending', 'sending') GROUP BY channel");
-  std::vector<std::pair<std::string, std::int64_t>> heads;
-  while (q.executeStep()) heads.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64());
-  std::vector<std::string> out;
+                      "SELECT channel, kind = 'update', min(id) FROM outbox WHERE state IN ('pending', 'sending') "
+                      "GROUP BY channel, kind = 'update'");
+  std::vector<std::pair<outbox_head, std::int64_t>> heads;
+  while (q.executeStep()) {
+    heads.push_back({{q.getColumn(0).getString(), q.getColumn(1).getInt() != 0 ? outbox_lane::edits : outbox_lane::posts},
+                     q.getColumn(2).getInt64()});
+  }
+  std::vector<outbox_head> out;
   SQLite::Statement nb(db_.sql(), "SELECT not_before FROM outbox WHERE id = ?");
-  for (const auto& [channel, id] : heads) {
+  for (auto& [head, id] : heads) {
     nb.reset();
     nb.bind(1, static_cast<int64_t>(id));
-    if (nb.executeStep() && nb.getColumn(0).getInt64() <= now) out.push_back(channel);
+    if (nb.executeStep() && nb.getColumn(0).getInt64() <= now) out.push_back(std::move(head));
   }
   return out;
 }
 
-std::optional<outbox_row> outbox::next(std::string_view channel) {
-  next_.reset();
-  next_.bind(1, std::string(channel));
-  if (!next_.executeStep()) return std::nullopt;
-  return read_row(next_);
+std::optional<outbox_row> outbox::next(std::string_view channel, outbox_lane lane) {
+  auto& q = lane == outbox_lane::edits ? next_edit_ : next_;
+  q.reset();
+  q.bind(1, std::string(channel));
+  if (!q.executeStep()) return std::nullopt;
+  return read_row(q);
+}
+
+std::optional<outbox_row> outbox::latest_update(std::int64_t run_id, std::string_view slot) {
+  // `slot <> ''` lets SQLite use the partial index outbox_slot (see slot_ts).
+  SQLite::Statement q(db_.sql(), fmt::format("SELECT {} FROM outbox WHERE run_id = ? AND slot = ? AND slot <> '' "
+                                             "AND kind = 'update' AND state IN ('pending', 'sending') "
+                                             "ORDER BY id DESC LIMIT 1",
+                                             kColumns));
+  q.bind(1, static_cast<int64_t>(run_id));
+  q.bind(2, std::string(slot));
+  if (!q.executeStep()) return std::nullopt;
+  return read_row(q);
+}
+
+int outbox::mark_superseded(std::int64_t run_id, std::string_view slot, std::int64_t newest_id, std::string_view ts,
+                            long long now) {
+  SQLite::Statement q(db_.sql(),
+                      "UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, error = 'superseded' "
+                      "WHERE run_id = ? AND slot = ? AND slot <> '' AND kind = 'update' "
+                      "AND state IN ('pending', 'sending') AND id < ?");
+  q.bind(1, std::string(ts));
+  q.bind(2, static_cast<int64_t>(now));
+  q.bind(3, static_cast<int64_t>(run_id));
+  q.bind(4, std::string(slot));
+  q.bind(5, static_cast<int64_t>(newest_id));
+  return q.exec();
+}
+
+bool outbox::slot_pending(std::int64_t run_id, std::string_view slot) {
+  SQLite::Statement q(db_.sql(),
+                      "SELECT 1 FROM outbox WHERE run_id = ? AND slot = ? AND slot <> '' AND kind = 'post' "
+                      "AND state IN ('pending', 'sending') LIMIT 1");
+  q.bind(1, static_cast<int64_t>(run_id));
+  q.bind(2, std::string(slot));
+  return q.executeStep();
 }
 
 std::optional<outbox_row> outbox::find(std::string_view key) {

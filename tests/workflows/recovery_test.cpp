@@ -170,14 +170,17 @@ TEST_CASE("recovery, timers and the outbox read the store through indexes, not i
     CHECK(eng.fire_due_timers() == 1);
     eng.next_timer();
     const auto now = to_unix_ms(clock.now());
-    for (const auto& channel : eng.outbox().channels_with_work(now)) {
-      auto row = eng.outbox().next(channel);
+    for (const auto& head : eng.outbox().heads_with_work(now)) {
+      auto row = eng.outbox().next(head.channel, head.lane);
       REQUIRE(row);
       eng.outbox().mark_sending(row->id);
       eng.outbox().mark_sent(row->id, "1.1", now);
     }
     eng.outbox().earliest_deferred(now);
     eng.outbox().slot_ts(running.id, "status");
+    eng.outbox().slot_pending(running.id, "status");
+    eng.outbox().latest_update(running.id, "status");
+    eng.outbox().mark_superseded(running.id, "status", 1, "1.1", now);
     sql = log.sql();
   }
   CHECK(sql.size() > 10);

@@ -37,25 +37,28 @@ outbox_sender::outbox_sender(asio::any_io_executor ex, store::outbox& rows, slac
 void outbox_sender::kick(const std::string& channel) {
   if (stopped_) return;
   if (!channel.empty()) {
-    // A running worker reads the channel's next row after each send, so it will see the new one.
-    if (!active_.contains(channel)) start_worker(channel);
+    // A running worker reads its lane's next row after each send, so it will see the new one.
+    for (auto lane : {store::outbox_lane::posts, store::outbox_lane::edits}) {
+      store::outbox_head head{channel, lane};
+      if (!active_.contains(head)) start_worker(head);
+    }
     return;
   }
-  for (auto& c : rows_.channels_with_work(to_unix_ms(clock_.now()))) {
-    if (!active_.contains(c)) start_worker(c);
+  for (auto& head : rows_.heads_with_work(to_unix_ms(clock_.now()))) {
+    if (!active_.contains(head)) start_worker(head);
   }
   if (auto deferred = rows_.earliest_deferred(to_unix_ms(clock_.now()))) wake_at(*deferred);
 }
 
-void outbox_sender::start_worker(const std::string& channel) {
-  active_.insert(channel);
-  asio::co_spawn(ex_, work(channel), [this, channel](const std::exception_ptr& e) {
+void outbox_sender::start_worker(const store::outbox_head& head) {
+  active_.insert(head);
+  asio::co_spawn(ex_, work(head), [this, head](const std::exception_ptr& e) {
     if (!e) return;
-    active_.erase(channel);
+    active_.erase(head);
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      log::error(kLog, "sender for {} stopped: {}", channel, ex.what());
+      log::error(kLog, "sender for {} stopped: {}", head.channel, ex.what());
     }
   });
 }
@@ -76,23 +79,34 @@ void outbox_sender::stop() {
   wake_.cancel();
 }
 
-asio::awaitable<void> outbox_sender::work(std::string channel) {
+asio::awaitable<void> outbox_sender::work(store::outbox_head head) {
   // The worker leaves `active_` in the same step in which it finds nothing to do, so a kick that comes
   // after that step always starts a new worker.
   while (!stopped_) {
-    auto row = rows_.next(channel);
+    auto row = rows_.next(head.channel, head.lane);
     if (!row) break;
     if (row->not_before > to_unix_ms(clock_.now())) {
-      wake_at(row->not_before);  // the channel waits as a whole: its order must hold
+      wake_at(row->not_before);  // the lane waits as a whole: its order must hold
       break;
     }
-    co_await send(std::move(*row));
+    const bool done = co_await send(std::move(*row));
+    if (!done) break;  // kicked again when what it waits for is sent
   }
-  active_.erase(channel);
+  active_.erase(head);
 }
 
-asio::awaitable<void> outbox_sender::send(store::outbox_row row) {
+asio::awaitable<bool> outbox_sender::send(store::outbox_row row) {
   const auto now_ms = [this] { return to_unix_ms(clock_.now()); };
+  if (row.kind == "update") {
+    // Only the newest text of a message matters: send that one, for all unsent edits of it.
+    if (auto newest = rows_.latest_update(row.run_id, row.slot); newest && newest->id != row.id) row = std::move(*newest);
+    const auto target = rows_.slot_ts(row.run_id, row.slot);
+    // Its message is still on its way (the posts lane): that lane kicks this one once it is sent.
+    if (target.empty() && rows_.slot_pending(row.run_id, row.slot)) co_return false;
+    // The older edits are done with now; if this one has to be retried, it is retried alone.
+    if (!target.empty())
+      stats_.superseded += static_cast<std::uint64_t>(rows_.mark_superseded(row.run_id, row.slot, row.id, target, now_ms()));
+  }
   std::string thread = row.thread_ts;
   if (thread.starts_with("slot:")) {
     thread = rows_.slot_ts(row.run_id, std::string_view(thread).substr(5));
@@ -107,7 +121,8 @@ asio::awaitable<void> outbox_sender::send(store::outbox_row row) {
         rows_.mark_sent(row.id, ts, now_ms());
         ++stats_.reconciled;
         log::info(kLog, "{} was already in Slack ({}); not posted again", row.key, ts);
-        co_return;
+        if (!row.slot.empty()) kick(row.channel);  // edits of it may be waiting
+        co_return true;
       }
     }
     rows_.mark_sending(row.id);
@@ -138,7 +153,8 @@ asio::awaitable<void> outbox_sender::send(store::outbox_row row) {
     }
     rows_.mark_sent(row.id, ts, now_ms());
     ++stats_.sent;
-    co_return;
+    if (row.kind == "post" && !row.slot.empty()) kick(row.channel);  // edits of it may be waiting
+    co_return true;
   } catch (const slack::api_error& e) {
     failure = e.what();
     maybe_delivered = e.may_have_been_delivered();
@@ -151,13 +167,15 @@ asio::awaitable<void> outbox_sender::send(store::outbox_row row) {
     rows_.mark_failed(row.id, failure, now_ms());
     ++stats_.failed;
     log::error(kLog, "{} ({} in {}) failed for good: {}", row.key, row.kind, row.channel, failure);
-    co_return;
+    if (!row.slot.empty() && row.kind == "post") kick(row.channel);  // its edits fail too, now
+    co_return true;
   }
   const auto when = now_ms() + retry_delay_ms(row.attempts + 1);
   rows_.defer(row.id, when, failure, maybe_delivered);
   ++stats_.retried;
   log::warn(kLog, "{} will be retried: {}", row.key, failure);
   wake_at(when);
+  co_return true;
 }
 
 asio::awaitable<std::string> outbox_sender::find_sent(const store::outbox_row& row, const std::string& thread) {

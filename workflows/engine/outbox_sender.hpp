@@ -1,6 +1,8 @@
 #pragma once
-// Sends the outbox: one worker per channel with unsent rows, so each channel's messages keep their
-// order while channels proceed in parallel (Slack limits posts per channel, not per bot).
+// Sends the outbox: one worker per channel lane with unsent rows (store/outbox.hpp), so each channel's
+// posts keep their order while channels proceed in parallel (Slack limits posts per channel), and edits
+// of sent messages (chat.update, a tighter tier) never hold posts up. Unsent edits of one message
+// collapse into the newest.
 //
 // Exactly once: a post carries its outbox key in the message metadata (event_type tugboat_outbox). A row
 // left `sending` — the process died mid-call, or Slack may have got it before an error — is first looked
@@ -28,6 +30,7 @@ struct outbox_sender_stats {
   std::uint64_t reconciled = 0;  // found already in Slack after an interruption
   std::uint64_t retried = 0;
   std::uint64_t failed = 0;
+  std::uint64_t superseded = 0;  // edits replaced by a newer edit of the same message before they went out
 };
 
 class outbox_sender {
@@ -42,8 +45,9 @@ class outbox_sender {
   const outbox_sender_stats& stats() const { return stats_; }
 
  private:
-  boost::asio::awaitable<void> work(std::string channel);
-  boost::asio::awaitable<void> send(store::outbox_row row);
+  boost::asio::awaitable<void> work(store::outbox_head head);
+  // False when the row has to wait for something else first (an edit whose message is not posted yet).
+  boost::asio::awaitable<bool> send(store::outbox_row row);
   boost::asio::awaitable<std::string> find_sent(const store::outbox_row& row, const std::string& thread);
   void wake_at(long long when);
 
@@ -51,9 +55,9 @@ class outbox_sender {
   store::outbox& rows_;
   slack::web_api& api_;
   const clock& clock_;
-  void start_worker(const std::string& channel);
+  void start_worker(const store::outbox_head& head);
 
-  std::set<std::string> active_;
+  std::set<store::outbox_head> active_;
   bool stopped_ = false;
   boost::asio::steady_timer wake_;
   long long wake_for_ = 0;
