@@ -1,5 +1,9 @@
 #include "bot/people.hpp"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
 #include <optional>
 #include <utility>
 
@@ -60,15 +64,44 @@ asio::awaitable<std::vector<person>> people_resolver::resolve(std::vector<std::s
     auto normal = normalise(key);
     auto it = resolved.find(normal);
     if (it == resolved.end()) {
-      person p;
-      p.key = normal;
-      co_await resolve_one(p);
+      person p = co_await shared_resolve(normal);
       it = resolved.emplace(std::move(normal), std::move(p)).first;
     }
     out.push_back(it->second);
     out.back().key = std::move(key);
   }
   co_return out;
+}
+
+asio::awaitable<person> people_resolver::shared_resolve(std::string normal) {
+  if (auto it = in_flight_.find(normal); it != in_flight_.end()) {
+    auto shared = it->second;
+    while (!shared->finished) {
+      boost::system::error_code ec;
+      co_await shared->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    // The first resolve failed on something not about this person (shutdown, the store): try ourselves.
+    if (!shared->failed) co_return shared->result;
+  }
+  const auto executor = co_await asio::this_coro::executor;
+  auto mine = std::make_shared<flight>(executor);
+  mine->done.expires_at(asio::steady_timer::time_point::max());
+  in_flight_.insert_or_assign(normal, mine);
+  person p;
+  p.key = normal;
+  std::exception_ptr failure;
+  try {
+    co_await resolve_one(p);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (auto it = in_flight_.find(normal); it != in_flight_.end() && it->second == mine) in_flight_.erase(it);
+  mine->finished = true;
+  mine->failed = failure != nullptr;
+  mine->result = p;
+  mine->done.cancel();
+  if (failure) std::rethrow_exception(failure);
+  co_return p;
 }
 
 asio::awaitable<void> people_resolver::resolve_one(person& p) {

@@ -10,11 +10,17 @@
 // limit exhausted, network, missing scope) sets that person's `error`, is not cached, and never fails
 // the other keys.
 //
+// Concurrent resolves share work: a key being looked up for one release is waited for, not looked up
+// again, by every other release that needs it at the same time (200 releases starting together cost one
+// users.lookupByEmail per person, not 200).
+//
 // Threading and ownership: loop-thread only. The resolver borrows the web_api, the cache and the clock,
 // which must outlive it and every resolve in flight. `resolve` throws only what is not about one person:
 // SQLite::Exception from the store, and boost::system::system_error when shutdown cancels a wait.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,6 +44,8 @@ class people_resolver {
   boost::asio::awaitable<std::vector<person>> resolve(std::vector<std::string> keys);
 
  private:
+  // resolve_one, or the result of the same key's resolve already in flight.
+  boost::asio::awaitable<person> shared_resolve(std::string normal);
   boost::asio::awaitable<void> resolve_one(person& p);
   boost::asio::awaitable<void> look_up_email(person& p);
   // Fills name and time zone of p.user; false when Slack says there is no such user.
@@ -48,6 +56,15 @@ class people_resolver {
   std::map<std::string, std::string> owners_;
   const clock& clock_;
   store::people_ttl ttl_;
+
+  struct flight {
+    explicit flight(const boost::asio::any_io_executor& ex) : done(ex) {}
+    boost::asio::steady_timer done;  // cancelled when the result is in
+    bool finished = false;
+    bool failed = false;
+    person result;
+  };
+  std::map<std::string, std::shared_ptr<flight>, std::less<>> in_flight_;
 };
 
 }  // namespace tugboat::bot

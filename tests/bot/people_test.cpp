@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <memory>
@@ -201,6 +203,32 @@ TEST_CASE("equal keys are resolved once and answered once per key, in order") {
   CHECK(people[3].source == "id");
   CHECK(f.lookups() == 1);
   CHECK(f.infos() == 0);  // U0BOB's profile came with the lookup
+}
+
+TEST_CASE("releases resolving the same people at the same time share one lookup per person") {
+  people_fixture f;
+  std::vector<std::vector<person>> results(20);
+  for (auto& out : results) {
+    boost::asio::co_spawn(
+        f.io,
+        [&f, &out]() -> boost::asio::awaitable<void> {
+          std::vector<std::string> keys = {"carol@example.com", "bob@example.com", "nobody@example.com"};
+          out = co_await f.resolver->resolve(std::move(keys));
+        },
+        boost::asio::detached);
+  }
+  f.io.run();
+  f.io.restart();
+  for (const auto& people : results) {
+    REQUIRE(people.size() == 3);
+    CHECK(people[0].user == "U0CAROL");
+    CHECK(people[0].tz == "Asia/Kolkata");
+    CHECK(people[1].user == "U0BOB");
+    CHECK(people[2].user.empty());
+    CHECK(people[2].error.empty());
+  }
+  CHECK(f.lookups() == 3);  // not 60
+  CHECK(f.infos() == 0);
 }
 
 TEST_CASE("what was learnt survives a restart of the bot") {
