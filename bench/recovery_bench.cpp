@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/proc_stats.hpp"
 #include "slack/emulator/emulator.hpp"
 #include "store/database.hpp"
 #include "store/fields.hpp"
@@ -45,58 +46,17 @@ using tugboat::testing::temp_dir;
 
 namespace {
 
+using tugboat::bench::load_average;
+using tugboat::bench::proc_sample;
+using tugboat::bench::row;
+using tugboat::bench::sample;
+
 constexpr int kRunning = 2;  // = [quickfix] max_parallel
 constexpr int kQueued = 100;
 constexpr int kOverdue = 5;
 constexpr int kUnsent = 20;
 constexpr long long kHour = 3'600'000;
 constexpr long long kDay = 24 * kHour;
-
-struct proc_sample {
-  double cpu_seconds = 0;
-  long rss_kib = 0;
-  long hwm_kib = 0;
-};
-
-proc_sample sample(int pid) {
-  proc_sample s;
-  {
-    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-    std::string content((std::istreambuf_iterator<char>(stat)), {});
-    auto close = content.rfind(')');
-    std::istringstream rest(content.substr(close + 2));
-    std::string field;
-    long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stol(field);
-      if (i == 15) stime = std::stol(field);
-    }
-    s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-  // /proc/PID/stat counts in 10 ms ticks; the scheduler's per-thread run time is in nanoseconds. Use it
-  // when the threads alive now account for at least what the ticks say (none ran and exited).
-  double precise = 0;
-  const std::filesystem::path tasks = fmt::format("/proc/{}/task", pid);
-  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
-    std::ifstream schedstat(task.path() / "schedstat");
-    long long ns = 0;
-    if (schedstat >> ns) precise += static_cast<double>(ns) / 1e9;
-  }
-  if (precise + 0.01 >= s.cpu_seconds) s.cpu_seconds = precise;
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmRSS:")) s.rss_kib = std::stol(line.substr(6));
-    if (line.starts_with("VmHWM:")) s.hwm_kib = std::stol(line.substr(6));
-  }
-  return s;
-}
-
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return fmt::format("{} {} {}", a, b, c);
-}
 
 long long unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -107,10 +67,6 @@ long long unix_ms_now() {
 std::string log_level() {
   const char* level = std::getenv("RECOVERY_BENCH_LOG");
   return level ? level : "warn";
-}
-
-void row(std::string_view what, const std::string& value, std::string_view target, bool ok) {
-  fmt::print("  {:<46} {:>16}   target {:<16} {}\n", what, value, target, ok ? "ok" : "MISSED");
 }
 
 struct store_shape {
