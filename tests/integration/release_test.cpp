@@ -434,11 +434,13 @@ void check_reminders_once(const messages& all, const std::string& run) {
 struct release_bot {
   world w;
   bot_fixture f;
+  // `more_reminders`: lines added to the [reminders] section.
   explicit release_bot(const std::string& every = "1h", const std::string& qa = {},
-                       std::vector<std::pair<std::string, std::string>> env = {})
+                       std::vector<std::pair<std::string, std::string>> env = {},
+                       const std::string& more_reminders = {})
       : f({.connections = 1,
            .ack_timeout = 1000ms,
-           .extra_config = w.config(every, qa),
+           .extra_config = w.config(every, qa) + more_reminders,
            .env = std::move(env)}) {}
 };
 
@@ -509,13 +511,13 @@ TEST_CASE(
   // Not mine, by bob: carol changed the lines around his, so she is asked next; then the manager.
   click(f, "U0BOB", t.bob, "Not mine");
   auto to_carol = wait_for(f, "<@U0CAROL>, this was handed to you", "release_fixed");
-  CHECK(contains(body(to_carol), "<@U0BOB> said not mine"));
+  CHECK(contains(body(to_carol), "<@U0BOB> said not mine; next candidate from the blame: Carol Chandra"));
   CHECK(contains(body(to_carol), "*RenderTest::RendersTables*"));
   auto bob_tag = wait_updated(f, t.bob, "now with <@U0CAROL>");
   CHECK(bob_tag.buttons.empty());
   click(f, "U0CAROL", to_carol, "Not mine");
   auto to_erin = wait_for(f, "<@U0ERIN>, this was handed to you", "release_fixed");
-  CHECK(contains(body(to_erin), "<@U0CAROL> said not mine"));
+  CHECK(contains(body(to_erin), "<@U0CAROL> said not mine; no other candidate, so the release manager has it"));
 
   // Fixed, by the owners: the last one makes the run ready, with a Release button.
   click(f, "U0ALICE", alice_tag, "Fixed");
@@ -704,6 +706,27 @@ TEST_CASE("a failing release command shows its output's tail and a Retry that ru
   wait_for(f, "Release *1.3.1* is out");
   CHECK(lines_of(b.w.marker).size() == 2);
   CHECK(count(f.emu().messages(kChannel), "is retrying the release command") == 1);
+}
+
+TEST_CASE("with [reminders] via = \"dm\", reminders come by DM and the escalation in the thread") {
+  release_bot b("2s", {}, {}, "via = \"dm\"\n");
+  b.w.report(kFailing);
+  b.f.start_bot();
+  auto& f = b.f;
+  request_and_wait_for_tags(b);
+  const auto dm = f.emu().dm_channel("U0ALICE");
+  auto in_dm = f.emu().wait_for_messages(
+      [](const messages& ms) { return find(ms, "<@U0ALICE>, reminder 2 for REL-1") != nullptr; }, 20s, dm);
+  const auto* first = find(in_dm, "<@U0ALICE>, reminder 1 for REL-1");
+  REQUIRE(first != nullptr);
+  CHECK(top_level(*first));
+  CHECK(contains(body(*first), "in the thread of REL-1 in <#C0001>"));
+  CHECK(count(in_dm, "<@U0ALICE>, reminder 1 for REL-1") == 1);
+  // The second reminder escalates (escalate_after = 2): the manager is mentioned in the thread, not the DM.
+  auto escalation = wait_for(f, "<@U0ERIN>, escalating: <@U0ALICE> has been reminded 2 times");
+  CHECK(!top_level(escalation));
+  CHECK(count(f.emu().messages(dm), "escalating") == 0);
+  CHECK(count(f.emu().messages(kChannel), "<@U0ALICE>, reminder 1 for REL-1") == 0);
 }
 
 TEST_CASE("recheck reloads QA: a test that passes now closes its item by itself") {

@@ -303,9 +303,10 @@ TEST_CASE("Not mine hands the item to the next candidate, then to the manager") 
   auto items = release::load_items(r.data);
   CHECK(items.find(1)->owner == "U0BOB");
   CHECK(contains(h.posts(r).back().blocks, "<@U0BOB>, this was handed to you"));
-  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE> said not mine"));
+  CHECK(contains(h.posts(r).back().blocks, "<@U0ALICE> said not mine; next candidate from the blame: "));
   r = h.click(r, kReleaseNotMine, value, "U0BOB");
   CHECK(release::load_items(r.data).find(1)->owner == "U0MGR");
+  CHECK(contains(h.posts(r).back().blocks, "<@U0BOB> said not mine; no other candidate, so the release manager"));
   // The hand-over to bob, re-rendered after his click, is still a hand-over (not a fresh tag).
   auto updates = h.posts(r, "update");
   auto bobs = std::find_if(updates.rbegin(), updates.rend(), [](const auto& u) { return u.slot == "tag-2"; });
@@ -419,6 +420,9 @@ TEST_CASE("reminders by DM go to the owner's DM; the escalation stays in the thr
   auto posts = h.posts(r);
   REQUIRE(posts.size() >= 2);
   CHECK(posts[posts.size() - 2].channel == "U0ALICE");
+  CHECK(contains(posts[posts.size() - 2].blocks, "reminder 1 for " + r.name));
+  CHECK(contains(posts[posts.size() - 2].blocks, "in the thread of " + r.name + " in <#C0001>"));
+  CHECK(!contains(posts[posts.size() - 2].blocks, "escalating"));
   CHECK(posts.back().channel == "C0001");
   CHECK(contains(posts.back().blocks, "escalating"));
 }

@@ -197,7 +197,7 @@ rendered known_failures(const run& r, const release_settings& cfg, const std::ve
 }
 
 rendered reminder(const run& r, const std::string& user, const std::vector<const item*>& open, int count,
-                  const std::string& escalate_to) {
+                  const std::string& escalate_to, bool in_dm) {
   std::string body = fmt::format(":alarm_clock: <@{}>, reminder {} for {}: {} open item{} waiting on you:", user, count,
                                  r.name, open.size(), open.size() == 1 ? "" : "s");
   for (const auto* i : open) {
@@ -206,6 +206,7 @@ rendered reminder(const run& r, const std::string& user, const std::vector<const
   if (!escalate_to.empty()) {
     body += fmt::format("\n:rotating_light: <@{}>, escalating: <@{}> has been reminded {} times.", escalate_to, user, count);
   }
+  if (in_dm) body += fmt::format("\n_The buttons are in the thread of {} in <#{}>._", r.name, r.channel);
   return {body, {slack::section_block{body, std::nullopt, {}}}};
 }
 

@@ -27,8 +27,9 @@ rendered owner_tag(const run& r, const release_settings& cfg, const std::string&
 // Pre-existing failures (listed, nobody pinged) and flaky tests (their CODEOWNERS mentioned).
 rendered known_failures(const run& r, const release_settings& cfg, const std::vector<const item*>& pre_existing,
                         const std::vector<const item*>& flaky);
+// `in_dm`: sent to the owner's DM, so it says where the release's thread is.
 rendered reminder(const run& r, const std::string& user, const std::vector<const item*>& open, int count,
-                  const std::string& escalate_to);
+                  const std::string& escalate_to, bool in_dm = false);
 rendered ready_message(const run& r, const release_items& s, bool with_button, const std::string& started_by);
 rendered failure_notice(const run& r, const std::string& what, const std::string& details, const std::string& button_label);
 

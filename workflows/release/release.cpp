@@ -488,6 +488,13 @@ void on_button(context& c) {
       refresh_slot(c, slot, slot_user);
       return;
     }
+    // Why this person: the next author the blame named, or nobody left but the release manager.
+    if (i->to_manager) {
+      i->note += "; no other candidate, so the release manager has it";
+    } else {
+      const auto& next = i->candidates[i->tried - 1];
+      i->note += fmt::format("; next candidate from the blame: {}", next.name.empty() ? next.key : next.name);
+    }
     refresh_slot(c, slot, slot_user);
     const auto new_slot = next_slot(c);
     i->slot = new_slot;
@@ -531,14 +538,17 @@ void on_timer(context& c) {
   const auto& r = c.cfg().reminders;
   const bool escalate = r.escalate_after > 0 && count >= r.escalate_after && !c.cfg().manager.empty() &&
                         c.cfg().manager != user;
-  auto m = reminder(c.r, user, open, count, escalate ? c.cfg().manager : std::string{});
+  const auto escalate_to = escalate ? c.cfg().manager : std::string{};
+  auto m = reminder(c.r, user, open, count, escalate_to);
   if (r.via_dm) {
+    // The reminder alone in the owner's DM; an escalation also in the thread, where the manager sees it.
+    auto dm = reminder(c.r, user, open, count, {}, true);
     c.d.messages.push_back({.what = message_effect::kind::post,
                             .channel = slack::channel_id(user),
                             .top_level = true,
-                            .text = m.text,
-                            .blocks = m.blocks});
-    if (escalate) post(c.d, m);  // the escalation is public
+                            .text = dm.text,
+                            .blocks = dm.blocks});
+    if (escalate) post(c.d, m);
   } else {
     post(c.d, m);
   }
