@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "slack/emulator/emulator_impl.hpp"
+#include "slack/emulator/json_reply.hpp"
 
 namespace tugboat::slack {
 namespace {
@@ -17,39 +18,7 @@ namespace {
 using emu::http_response;
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-struct json_out {
-  rapidjson::StringBuffer buf;
-  writer w{buf};
-  explicit json_out(bool ok = true) {
-    w.StartObject();
-    w.Key("ok");
-    w.Bool(ok);
-  }
-  json_out& str(const char* k, std::string_view v) {
-    w.Key(k);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    return *this;
-  }
-  json_out& num(const char* k, double v) {
-    w.Key(k);
-    w.Double(v);
-    return *this;
-  }
-  json_out& uint(const char* k, std::uint64_t v) {
-    w.Key(k);
-    w.Uint64(v);
-    return *this;
-  }
-  json_out& boolean(const char* k, bool v) {
-    w.Key(k);
-    w.Bool(v);
-    return *this;
-  }
-  http_response finish() {
-    w.EndObject();
-    return {200, "application/json; charset=utf-8", std::string(buf.GetString(), buf.GetSize()), {}, {}};
-  }
-};
+using json_out = emu::json_reply;
 
 http_response bad(std::string_view what) {
   auto r = json_out(false).str("error", what).finish();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace tugboat::slack::emu {
 namespace {
@@ -68,6 +69,13 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 tls_material make_self_signed(const std::string& host) {
+  std::vector<std::string> dns{"localhost"}, ips{"127.0.0.1"};
+  if (!host.empty() && host != "127.0.0.1" && host != "localhost") (is_ip(host) ? ips : dns).push_back(host);
+  return make_self_signed(dns, ips, "tugboat slack emulator");
+}
+
+tls_material make_self_signed(const std::vector<std::string>& dns_names, const std::vector<std::string>& ip_addresses,
+                              const std::string& common_name) {
   pkey_ptr key(EVP_EC_gen("P-256"));
   if (!key) fail("EVP_EC_gen");
   x509_ptr cert(X509_new());
@@ -83,14 +91,13 @@ tls_material make_self_signed(const std::string& host) {
   auto* name = X509_get_subject_name(cert.get());
   check(
       X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                 reinterpret_cast<const unsigned char*>("tugboat slack emulator"), -1, -1, 0),
+                                 reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0),
       "X509_NAME_add_entry");
   check(X509_set_issuer_name(cert.get(), name), "X509_set_issuer_name");
-  std::string san = "IP:127.0.0.1,DNS:localhost";
-  if (!host.empty() && host != "127.0.0.1" && host != "localhost") {
-    san += (is_ip(host) ? ",IP:" : ",DNS:") + host;
-  }
-  add_ext(cert.get(), NID_subject_alt_name, san);
+  std::string san;
+  for (const auto& ip : ip_addresses) san += (san.empty() ? "IP:" : ",IP:") + ip;
+  for (const auto& dns : dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + dns;
+  if (!san.empty()) add_ext(cert.get(), NID_subject_alt_name, san);
   add_ext(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
   add_ext(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign");
   add_ext(cert.get(), NID_ext_key_usage, "serverAuth");

@@ -4,6 +4,7 @@
 // localhost), or a certificate and key read from files. Any thread. Throws std::runtime_error when
 // OpenSSL fails or a file cannot be read.
 #include <string>
+#include <vector>
 
 namespace tugboat::slack::emu {
 
@@ -13,6 +14,10 @@ struct tls_material {
 };
 
 tls_material make_self_signed(const std::string& host);
+// The same for any names: subjectAltName lists `dns_names` and `ip_addresses` (tests use it for
+// certificates that must or must not match a host).
+tls_material make_self_signed(const std::vector<std::string>& dns_names, const std::vector<std::string>& ip_addresses,
+                              const std::string& common_name);
 tls_material load_tls_files(const std::string& cert_file, const std::string& key_file);
 
 }  // namespace tugboat::slack::emu

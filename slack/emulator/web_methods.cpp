@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "slack/emulator/emulator_impl.hpp"
+#include "slack/emulator/json_reply.hpp"
 #include "slack/emulator/json_shapes.hpp"
 
 namespace tugboat::slack {
@@ -16,35 +17,7 @@ namespace {
 using emu::http_response;
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// A JSON object being written; finish() closes it and makes the 200 answer.
-struct reply {
-  rapidjson::StringBuffer buf;
-  writer w{buf};
-  explicit reply(bool ok = true) {
-    w.StartObject();
-    w.Key("ok");
-    w.Bool(ok);
-  }
-  reply& str(const char* k, std::string_view v) {
-    w.Key(k);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-    return *this;
-  }
-  reply& raw(const char* k, std::string_view json, rapidjson::Type t = rapidjson::kObjectType) {
-    w.Key(k);
-    w.RawValue(json.data(), json.size(), t);
-    return *this;
-  }
-  reply& boolean(const char* k, bool v) {
-    w.Key(k);
-    w.Bool(v);
-    return *this;
-  }
-  http_response finish() {
-    w.EndObject();
-    return {200, "application/json; charset=utf-8", std::string(buf.GetString(), buf.GetSize()), {}, {}};
-  }
-};
+using reply = emu::json_reply;
 
 http_response error(std::string_view code) {
   return {

@@ -1,7 +1,7 @@
 #pragma once
-// A self-signed certificate made at test time with the OpenSSL C API (no files in the repo, no openssl
-// binary): an EC P-256 key and an X.509 certificate whose subjectAltName lists the given DNS names and
-// IP addresses. Throws std::runtime_error if OpenSSL fails. Any thread.
+// A self-signed certificate made at test time (no files in the repo, no openssl binary), by the
+// emulator's generator: an EC P-256 key and an X.509 certificate whose subjectAltName lists the given
+// DNS names and IP addresses. Throws std::runtime_error if OpenSSL fails. Any thread.
 #include <string>
 #include <vector>
 
