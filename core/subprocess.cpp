@@ -13,7 +13,9 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <string_view>
 
 extern char** environ;
@@ -138,6 +140,34 @@ std::string result::describe() const {
 }
 
 bool kill_group(int pid, int sig) { return pid > 0 && ::kill(-pid, sig) == 0; }
+
+int kill_tagged(std::string_view name, std::string_view value) {
+  const std::string wanted = fmt::format("{}={}", name, value);
+  const pid_t self = ::getpid();
+  const pid_t own_group = ::getpgrp();
+  int found = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto pid_text = entry.path().filename().string();
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid == self) continue;
+    std::ifstream env_file(entry.path() / "environ", std::ios::binary);  // gone or not ours: unreadable
+    std::string vars((std::istreambuf_iterator<char>(env_file)), {});
+    bool match = false;
+    for (std::size_t at = 0; at < vars.size() && !match;) {
+      const auto end = std::min(vars.find('\0', at), vars.size());
+      match = std::string_view(vars).substr(at, end - at) == wanted;
+      at = end + 1;
+    }
+    if (!match) continue;
+    ++found;
+    const pid_t group = ::getpgid(pid);
+    if (group > 1 && group != own_group) ::kill(-group, SIGKILL);
+    ::kill(pid, SIGKILL);
+  }
+  return found;
+}
 
 result run(const spawn_options& options) {
   result res;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,5 +43,9 @@ result run(const spawn_options& options);
 
 // Sends `sig` to the process group `pid` (the group a `run` child leads). False if no such group.
 bool kill_group(int pid, int sig);
+// SIGKILLs every process whose environment holds NAME=VALUE, with its process group (not ours): how a
+// restarted bot stops what a job of its previous life started, even when that life ended before it
+// could record the child's pid. Returns how many processes matched. Linux (/proc); any thread.
+int kill_tagged(std::string_view name, std::string_view value);
 
 }  // namespace tugboat::proc

@@ -1,15 +1,18 @@
 #include "core/subprocess.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 using namespace tugboat;
 using namespace std::chrono_literals;
@@ -196,4 +199,35 @@ TEST_CASE("a child that exits after closing its output is reaped with its status
   CHECK_FALSE(r.timed_out);
   CHECK(r.exit_code == 4);
   CHECK(r.duration < 5s);
+}
+
+TEST_CASE("kill_tagged stops the processes whose environment carries the tag, with their groups, and only them") {
+  const std::string tag = fmt::format("subprocess-test-{}", ::getpid());
+  auto start = [](const std::string& value, std::atomic<int>& pid, proc::result& out) {
+    return std::thread([value, &pid, &out] {
+      proc::spawn_options o;
+      // A grandchild in the same group, like a release script's `sleep`.
+      o.argv = {"/bin/sh", "-c", "sleep 30 & wait"};
+      o.env = {{"TUGBOAT_TEST_TAG", value}};
+      o.timeout = 20s;
+      o.on_start = [&pid](int p) { pid = p; };
+      out = proc::run(o);
+    });
+  };
+  std::atomic<int> tagged_pid{0}, other_pid{0};
+  proc::result tagged, other;
+  auto a = start(tag, tagged_pid, tagged);
+  auto b = start(tag + "-other", other_pid, other);
+  for (int i = 0; i < 500 && (tagged_pid == 0 || other_pid == 0); ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(100ms);  // the shells have started their sleeps
+  CHECK(proc::kill_tagged("TUGBOAT_TEST_TAG", tag) >= 1);
+  a.join();
+  CHECK(tagged.term_signal == SIGKILL);
+  CHECK(!tagged.timed_out);
+  // The other one is still running; stop it ourselves.
+  CHECK(::kill(other_pid, 0) == 0);
+  proc::kill_group(other_pid, SIGKILL);
+  b.join();
+  CHECK(other.term_signal == SIGKILL);
+  CHECK(proc::kill_tagged("TUGBOAT_TEST_TAG", tag) == 0);
 }

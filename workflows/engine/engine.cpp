@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include "core/log.hpp"
+#include "core/subprocess.hpp"
 
 namespace tugboat::workflows {
 namespace {
@@ -293,6 +295,12 @@ std::optional<sys_time> engine::next_timer() {
   return from_unix_ms(t->due_at);
 }
 
+std::string engine::job_tag(std::int64_t job_id) {
+  std::string store = db_.sql().getFilename();
+  if (store.empty()) store = fmt::format("memory-{}", ::getpid());
+  return fmt::format("{}#{}", job_id, store);
+}
+
 void engine::recover() {
   // A job that was running when the bot stopped is not re-run silently: its run decides (typically
   // needs_attention with Run again / Dismiss). Its process group may still be alive: stop it.
@@ -305,6 +313,9 @@ void engine::recover() {
       continue;
     }
     if (job.pid > 0) ::kill(-job.pid, SIGKILL);
+    // The bot may have died between starting the child and recording its pid: find it by its tag.
+    if (int found = proc::kill_tagged(kJobTagVariable, job_tag(job.id)); found > 0)
+      log::warn(kLog, "job {}: stopped {} process(es) it left running", job.id, found);
     store::job_result interrupted;
     interrupted.error = "the bot stopped while this job was running";
     pending_effects fx;

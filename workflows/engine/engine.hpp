@@ -45,6 +45,9 @@ struct direct_reply {
   std::vector<slack::block> blocks;
 };
 
+// The environment variable that carries engine::job_tag into a job's processes.
+inline constexpr const char* kJobTagVariable = "TUGBOAT_JOB";
+
 class engine {
  public:
   engine(store::database& db, const clock& now, engine_hooks hooks);
@@ -66,6 +69,9 @@ class engine {
   void job_finished(std::int64_t job_id, const store::job_result& result);
   // Records the pid of a job that started (so cancel and recovery can signal its process group).
   void job_started(std::int64_t job_id, int pid);
+  // The value of TUGBOAT_JOB in a job's environment: its id and this store's file, so that after a
+  // crash recovery finds the job's processes even if the pid was never recorded.
+  std::string job_tag(std::int64_t job_id);
 
   // Fires every timer due at `now` (each in its own transaction); returns how many fired.
   int fire_due_timers(std::size_t batch = 256);

@@ -121,6 +121,7 @@ void job_runner::start(std::int64_t job_id) {
   options.argv = row->spec.argv;
   options.cwd = row->spec.cwd;
   options.env = row->spec.env;
+  options.env.emplace_back(kJobTagVariable, engine_.job_tag(job_id));
   options.timeout = std::chrono::milliseconds{row->spec.timeout_ms};
   options.kill_grace = settings_.kill_grace;
   options.max_output = settings_.max_output;
