@@ -1,5 +1,6 @@
 #include "store/outbox.hpp"
 
+#include <SQLiteCpp/VariadicBind.h>
 #include <fmt/format.h>
 
 namespace tugboat::store {
@@ -37,6 +38,14 @@ outbox_row read_row(SQLite::Statement& q) {
 constexpr const char* kNextInLane =
     "SELECT {} FROM outbox WHERE channel = ? AND state IN ('pending', 'sending') AND (kind = 'update') = {} "
     "ORDER BY id LIMIT 1";
+
+// Runs one statement with its arguments bound in order; returns the rows it changed.
+template <typename... Args>
+int exec(SQLite::Database& db, const char* sql, const Args&... args) {
+  SQLite::Statement q(db, sql);
+  SQLite::bind(q, args...);
+  return q.exec();
+}
 
 }  // namespace
 
@@ -109,16 +118,11 @@ std::optional<outbox_row> outbox::latest_update(std::int64_t run_id, std::string
 
 int outbox::mark_superseded(std::int64_t run_id, std::string_view slot, std::int64_t newest_id, std::string_view ts,
                             long long now) {
-  SQLite::Statement q(db_.sql(),
-                      "UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, error = 'superseded' "
-                      "WHERE run_id = ? AND slot = ? AND slot <> '' AND kind = 'update' "
-                      "AND state IN ('pending', 'sending') AND id < ?");
-  q.bind(1, std::string(ts));
-  q.bind(2, static_cast<int64_t>(now));
-  q.bind(3, static_cast<int64_t>(run_id));
-  q.bind(4, std::string(slot));
-  q.bind(5, static_cast<int64_t>(newest_id));
-  return q.exec();
+  return exec(db_.sql(),
+              "UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, error = 'superseded' "
+              "WHERE run_id = ? AND slot = ? AND slot <> '' AND kind = 'update' "
+              "AND state IN ('pending', 'sending') AND id < ?",
+              std::string(ts), int64_t{now}, int64_t{run_id}, std::string(slot), int64_t{newest_id});
 }
 
 bool outbox::slot_pending(std::int64_t run_id, std::string_view slot) {
@@ -172,34 +176,22 @@ std::optional<long long> outbox::earliest_deferred(long long now) {
 }
 
 void outbox::mark_sending(std::int64_t id) {
-  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
-  q.bind(1, static_cast<int64_t>(id));
-  q.exec();
+  exec(db_.sql(), "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?", int64_t{id});
 }
 
 void outbox::mark_sent(std::int64_t id, std::string_view ts, long long now) {
-  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, error = '' WHERE id = ?");
-  q.bind(1, std::string(ts));
-  q.bind(2, static_cast<int64_t>(now));
-  q.bind(3, static_cast<int64_t>(id));
-  q.exec();
+  exec(db_.sql(), "UPDATE outbox SET state = 'sent', ts = ?, sent_at = ?, error = '' WHERE id = ?", std::string(ts),
+       int64_t{now}, int64_t{id});
 }
 
 void outbox::mark_failed(std::int64_t id, std::string_view error, long long now) {
-  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = 'failed', error = ?, sent_at = ? WHERE id = ?");
-  q.bind(1, std::string(error));
-  q.bind(2, static_cast<int64_t>(now));
-  q.bind(3, static_cast<int64_t>(id));
-  q.exec();
+  exec(db_.sql(), "UPDATE outbox SET state = 'failed', error = ?, sent_at = ? WHERE id = ?", std::string(error),
+       int64_t{now}, int64_t{id});
 }
 
 void outbox::defer(std::int64_t id, long long not_before, std::string_view error, bool maybe_delivered) {
-  SQLite::Statement q(db_.sql(), "UPDATE outbox SET state = ?, not_before = ?, error = ? WHERE id = ?");
-  q.bind(1, maybe_delivered ? "sending" : "pending");
-  q.bind(2, static_cast<int64_t>(not_before));
-  q.bind(3, std::string(error));
-  q.bind(4, static_cast<int64_t>(id));
-  q.exec();
+  exec(db_.sql(), "UPDATE outbox SET state = ?, not_before = ?, error = ? WHERE id = ?",
+       std::string(maybe_delivered ? "sending" : "pending"), int64_t{not_before}, std::string(error), int64_t{id});
 }
 
 }  // namespace tugboat::store
