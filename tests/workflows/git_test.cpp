@@ -156,3 +156,19 @@ TEST_CASE("a repository owned by another user is read, as a CI checkout often is
   git_repo git(foreign.path());
   CHECK(git.resolve("HEAD") == sha);
 }
+
+TEST_CASE("the range's patches come from one log: a marker per commit, no context, renames as changes") {
+  const auto& s = shared_scenario();
+  git_repo git(s.repo.path());
+  auto patches = git.log_patches(s.alice_parser_test, s.bob_billing, std::size_t{1} << 20);
+  REQUIRE(patches);
+  CHECK(patches->starts_with("\x01" + s.bob_billing + "\n"));
+  CHECK(patches->find("\x01" + s.dave_parser + "\n") != std::string::npos);
+  CHECK(patches->find("\x01" + s.alice_parser_test) == std::string::npos);  // BASE is not in the range
+  CHECK(patches->find("\n-calc line 12\n+int calc_value = broken;\n") != std::string::npos);
+  CHECK(patches->find("\n calc line 11\n") == std::string::npos);  // no context lines
+  // The rename carries its one changed line, not the whole file twice.
+  CHECK(patches->find("+strings line 5 // trims tabs too\n") != std::string::npos);
+  CHECK(patches->find("-strings line 6") == std::string::npos);
+  CHECK_FALSE(git.log_patches(s.alice_parser_test, s.bob_billing, 100));
+}
