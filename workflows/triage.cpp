@@ -15,8 +15,10 @@
 
 #include "core/text.hpp"
 #include "workflows/ownership/codeowners.hpp"
+#include "workflows/ownership/diff_scan.hpp"
 #include "workflows/ownership/frames.hpp"
 #include "workflows/ownership/git.hpp"
+#include "workflows/ownership/identifiers.hpp"
 #include "workflows/ownership/test_files.hpp"
 
 namespace tugboat::workflows {
@@ -92,7 +94,16 @@ struct failure_facts {
   std::vector<frame_ref> frames;
   std::optional<std::string> test_file;
   std::optional<std::string> subject;
+  std::vector<std::string> identifiers;  // for identifier_in_diff
 };
+
+// The failure text's identifiers; the test's output only when the text names none (ctest puts
+// everything there), since a log is mostly noise.
+std::vector<std::string> failure_identifiers(const qa::test_result& t) {
+  auto ids = extract_identifiers(t.text);
+  if (ids.empty()) ids = extract_identifiers(t.output);
+  return ids;
+}
 
 failure_facts analyse(const qa::test_result& t, const path_index& index) {
   failure_facts facts;
@@ -128,6 +139,36 @@ class owner_finder {
     }
     // The range log runs beside the file list and the blames. Blames start at once; those that start
     // after the log is in skip files no candidate touched (they could only blame older commits).
+    // The diff-identifier scan: one `git log -p` over the range, beside the log and the blames, only when
+    // a new failure names an identifier and the range holds commits.
+    std::vector<std::vector<std::string>> identifiers(cls.failures.size());
+    std::vector<std::string> wanted;
+    {
+      std::set<std::string> all;
+      for (std::size_t i = 0; i < cls.failures.size(); ++i) {
+        if (cls.failures[i].cls != qa::failure_class::new_failure) continue;
+        identifiers[i] = failure_identifiers(cls.failures[i].detail);
+        all.insert(identifiers[i].begin(), identifiers[i].end());
+      }
+      wanted.assign(all.begin(), all.end());
+    }
+    std::string diff_warning;
+    std::jthread diff_thread;
+    if (!wanted.empty() && report_.base != report_.head) {
+      diff_thread = std::jthread([&] {
+        try {
+          auto patches = git.log_patches(report_.base, report_.head, request_.max_patch_bytes);
+          if (patches) {
+            diffs_ = scan_patches(*patches, wanted);
+          } else {
+            diff_warning = fmt::format("the diffs of {}..{} pass {} MB: identifier_in_diff is left out of the ranking",
+                                       report_.base_label, report_.head_label, request_.max_patch_bytes >> 20);
+          }
+        } catch (const std::exception& e) {
+          diff_warning = e.what();
+        }
+      });
+    }
     std::vector<commit_info> log;
     std::exception_ptr log_error;
     std::jthread log_thread([&] {
@@ -146,9 +187,12 @@ class owner_finder {
 
     std::vector<failure_facts> facts;
     for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
+    for (std::size_t i = 0; i < facts.size(); ++i) facts[i].identifiers = std::move(identifiers[i]);
     run_blames(cls, facts);
     log_thread.join();
     if (log_error) std::rethrow_exception(log_error);
+    if (diff_thread.joinable()) diff_thread.join();
+    if (!diff_warning.empty()) report_.warnings.push_back(diff_warning);
     for (auto& c : log) {
       if (ignored_.contains(c.sha) || is_bot(c)) continue;
       auto sha = c.sha;
@@ -300,6 +344,8 @@ class owner_finder {
     in.touched_by = &touched_by_;
     if (f.test_file) in.test_files.push_back(*f.test_file);
     if (f.subject) in.test_files.push_back(*f.subject);
+    in.identifiers = f.identifiers;
+    in.diffs = &diffs_;
     return rank_commits(in);
   }
 
@@ -392,6 +438,7 @@ class owner_finder {
   std::set<std::string> touched_;  // every path a candidate changed; written by the log thread before log_ready_
   std::atomic<bool> log_ready_{false};
   std::map<std::string, std::vector<const commit_info*>> touched_by_;
+  diff_identifier_index diffs_;  // written by the diff thread before it is joined
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;
 };

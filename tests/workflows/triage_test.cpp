@@ -88,7 +88,7 @@ TEST_CASE("triage classifies every failure and names the owner of each with chec
     CHECK(f.owner->email == "carol@example.com");
     CHECK(f.confidence == ownership::confidence::high);
     CHECK(f.test_file == "tests/calc_test.cpp");
-    REQUIRE(f.evidence.size() == 3);
+    REQUIRE(f.evidence.size() == 4);
     check_commit_evidence(f.evidence[0], s.carol_calc, "exact_line", "src/calc.cpp", 12, "int calc_value = broken;");
     CHECK(f.evidence[0].subject == "Make calc faster");
     CHECK(f.evidence[0].author == "Carol Chen");
@@ -96,6 +96,8 @@ TEST_CASE("triage classifies every failure and names the owner of each with chec
     check_commit_evidence(f.evidence[1], s.carol_calc, "touched_frame_file", "src/calc.cpp", 0, "");
     // src/calc.cpp is also what tests/calc_test.cpp tests.
     check_commit_evidence(f.evidence[2], s.carol_calc, "touched_test_file", "src/calc.cpp", 0, "");
+    // "Value of: calc()" names calc, and Carol's commit removed a line with it.
+    check_commit_evidence(f.evidence[3], s.carol_calc, "identifier_in_diff", "src/calc.cpp", 0, "-calc line 12");
   }
 
   SUBCASE("a reformat listed in .git-blame-ignore-revs and a bot commit are never owners") {
@@ -363,7 +365,9 @@ TEST_CASE("the JSON report follows the documented schema") {
       R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
       R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_frame_file"}},)"
       R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
-      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_test_file"}}],"candidates":[]}})",
+      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":null,"signal":"touched_test_file"}},)"
+      R"({{"commit":"{0}","short":"{1}","subject":"Make calc faster","author":"Carol Chen","email":"carol@example.com",)"
+      R"("date":"2026-02-10T00:00:00Z","file":"src/calc.cpp","line":null,"code":"-calc line 12","signal":"identifier_in_diff"}}],"candidates":[]}})",
       s.carol_calc, s.carol_calc.substr(0, 7));
   CHECK(json.find(expected_first) != std::string::npos);
   CHECK(json.find(R"("owner":{"name":"@net-owners","email":null},"confidence":"low","evidence":[{"commit":null,"short":null,)"
@@ -383,4 +387,90 @@ TEST_CASE("the table shows each failure with its owner and evidence") {
   CHECK(table.find("owner: Carol Chen <carol@example.com> (high confidence)") != std::string::npos);
   CHECK(table.find("src/calc.cpp:12  | int calc_value = broken;") != std::string::npos);
   CHECK(table.find("FLAKY        com.acme.BillingTest.testRefund") != std::string::npos);
+}
+
+namespace {
+
+// Bob changes parse_header and a line of the HTTP test; Carol, a day later, the body code and another
+// line of the same test: for a failure of that test the two are equal but for the newer commit.
+struct http_repo {
+  repo_builder repo;
+  std::string strict, chunked;
+  http_repo() {
+    repo.write("src/http/header.cpp", "bool parse_header(std::string_view line) {\n" + numbered_lines("header line", 10));
+    repo.write("src/http/body.cpp", numbered_lines("body line", 10));
+    repo.write("tests/http_test.cpp", numbered_lines("http test line", 10));
+    repo.commit(kAlice, "Initial import", 0);
+    repo.git({"tag", "v1.0"});
+    repo.set_line("src/http/header.cpp", 1, "bool parse_header(std::string_view line, bool strict) {");
+    repo.set_line("tests/http_test.cpp", 3, "http test line 3 // strict headers");
+    strict = repo.commit(kBob, "Headers need a colon", 1);
+    repo.set_line("src/http/body.cpp", 4, "body line 4 // chunked");
+    repo.set_line("tests/http_test.cpp", 7, "http test line 7 // chunked bodies");
+    chunked = repo.commit(kCarol, "Chunked bodies", 2);
+  }
+  workflows::triage_report triage(const std::string& testcase, std::size_t max_patch_bytes = std::size_t{64} << 20) {
+    repo.write("qa.xml", R"(<testsuite name="HttpTest">)" + testcase + "</testsuite>");
+    workflows::triage_request req;
+    req.junit = {repo.path() + "/qa.xml"};
+    req.repo = repo.path();
+    req.max_patch_bytes = max_patch_bytes;
+    return workflows::triage(req);
+  }
+};
+
+const std::string kNamesParseHeader =
+    R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
+    R"(<failure message="Value of: parse_header(&quot;Host: x&quot;)&#x0A;  Actual: false&#x0A;Expected: true"/></testcase>)";
+
+}  // namespace
+
+TEST_CASE("a function the failure names, changed by a commit in the range, decides between otherwise equal commits") {
+  http_repo h;
+  auto r = h.triage(kNamesParseHeader);
+  CHECK(r.warnings.empty());
+  const auto& f = failure(r, "ParsesHost");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "Bob Baker");
+  CHECK(f.confidence == ownership::confidence::medium);
+  REQUIRE(f.evidence.size() == 2);
+  check_commit_evidence(f.evidence[0], h.strict, "touched_test_file", "tests/http_test.cpp", 0, "");
+  check_commit_evidence(f.evidence[1], h.strict, "identifier_in_diff", "src/http/header.cpp", 0,
+                        "-bool parse_header(std::string_view line) {");
+  REQUIRE(f.candidates.size() == 1);
+  CHECK(f.candidates[0].name == "Carol Chen");
+  CHECK(workflows::to_json(r).find(R"("line":null,"code":"-bool parse_header(std::string_view line) {","signal":"identifier_in_diff"})") !=
+        std::string::npos);
+  CHECK(workflows::to_table(r).find("identifier_in_diff") != std::string::npos);
+}
+
+TEST_CASE("without an identifier in any diff the ranking is as before: the newer of two equal commits") {
+  http_repo h;
+  auto r = h.triage(R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
+                    R"(<failure message="Value of: ok&#x0A;  Actual: false&#x0A;Expected: true"/></testcase>)");
+  const auto& f = failure(r, "ParsesHost");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "Carol Chen");
+  for (const auto& e : f.evidence) CHECK(e.signal != "identifier_in_diff");
+}
+
+TEST_CASE("a failure with no frame and no test file is owned through the identifier it names") {
+  http_repo h;
+  auto r = h.triage(R"(<testcase name="Decodes" classname="Codec">)"
+                    R"(<failure message="parse_header returned garbage for &quot;X-Id&quot;"/></testcase>)");
+  const auto& f = failure(r, "Decodes");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "Bob Baker");
+  CHECK(f.confidence == ownership::confidence::medium);
+  REQUIRE(f.evidence.size() == 1);
+  CHECK(f.evidence[0].signal == "identifier_in_diff");
+  CHECK(f.evidence[0].commit == h.strict);
+}
+
+TEST_CASE("a range whose diffs pass the size cap leaves the identifier signal out, with a warning") {
+  http_repo h;
+  auto r = h.triage(kNamesParseHeader, 16);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find("identifier_in_diff is left out") != std::string::npos);
+  CHECK(failure(r, "ParsesHost").owner->name == "Carol Chen");
 }
