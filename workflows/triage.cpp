@@ -86,6 +86,9 @@ evidence_item commit_evidence(const commit_info& c, std::string signal, std::str
   return e;
 }
 
+// More commits than this to diff for identifier_in_diff: one log over the whole range instead of a list.
+constexpr std::size_t kMaxListedCommits = 2000;
+
 // Deeper frames weigh 1/(1+d): past ten the weight is too small to be worth blaming their files.
 constexpr std::size_t kMaxRankedFrames = 10;
 
@@ -139,36 +142,6 @@ class owner_finder {
     }
     // The range log runs beside the file list and the blames. Blames start at once; those that start
     // after the log is in skip files no candidate touched (they could only blame older commits).
-    // The diff-identifier scan: one `git log -p` over the range, beside the log and the blames, only when
-    // a new failure names an identifier and the range holds commits.
-    std::vector<std::vector<std::string>> identifiers(cls.failures.size());
-    std::vector<std::string> wanted;
-    {
-      std::set<std::string> all;
-      for (std::size_t i = 0; i < cls.failures.size(); ++i) {
-        if (cls.failures[i].cls != qa::failure_class::new_failure) continue;
-        identifiers[i] = failure_identifiers(cls.failures[i].detail);
-        all.insert(identifiers[i].begin(), identifiers[i].end());
-      }
-      wanted.assign(all.begin(), all.end());
-    }
-    std::string diff_warning;
-    std::jthread diff_thread;
-    if (!wanted.empty() && report_.base != report_.head) {
-      diff_thread = std::jthread([&] {
-        try {
-          auto patches = git.log_patches(report_.base, report_.head, request_.max_patch_bytes);
-          if (patches) {
-            diffs_ = scan_patches(*patches, wanted);
-          } else {
-            diff_warning = fmt::format("the diffs of {}..{} pass {} MB: identifier_in_diff is left out of the ranking",
-                                       report_.base_label, report_.head_label, request_.max_patch_bytes >> 20);
-          }
-        } catch (const std::exception& e) {
-          diff_warning = e.what();
-        }
-      });
-    }
     std::vector<commit_info> log;
     std::exception_ptr log_error;
     std::jthread log_thread([&] {
@@ -187,12 +160,12 @@ class owner_finder {
 
     std::vector<failure_facts> facts;
     for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
-    for (std::size_t i = 0; i < facts.size(); ++i) facts[i].identifiers = std::move(identifiers[i]);
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+      if (cls.failures[i].cls == qa::failure_class::new_failure) facts[i].identifiers = failure_identifiers(cls.failures[i].detail);
+    }
     run_blames(cls, facts);
     log_thread.join();
     if (log_error) std::rethrow_exception(log_error);
-    if (diff_thread.joinable()) diff_thread.join();
-    if (!diff_warning.empty()) report_.warnings.push_back(diff_warning);
     for (auto& c : log) {
       if (ignored_.contains(c.sha) || is_bot(c)) continue;
       auto sha = c.sha;
@@ -203,10 +176,16 @@ class owner_finder {
     // Each new failure's candidates, then the evidence of the other failures as corroboration: a commit
     // that broke several tests is the likelier culprit of each (see ownership::corroborate).
     std::vector<std::vector<ranked_commit>> ranked(cls.failures.size());
-    for (std::size_t i = 0; i < cls.failures.size(); ++i) {
-      if (cls.failures[i].cls == qa::failure_class::new_failure) ranked[i] = rank_for(facts[i]);
-    }
-    corroborate(ranked);
+    auto rank_all = [&] {
+      for (std::size_t i = 0; i < cls.failures.size(); ++i) {
+        if (cls.failures[i].cls == qa::failure_class::new_failure) ranked[i] = rank_for(facts[i]);
+      }
+      corroborate(ranked);
+    };
+    rank_all();
+    // identifier_in_diff last: its points are local to a failure, so the ranking above is every commit's
+    // final score but for those 2 points, and only the commits it can still put first need a diff.
+    if (scan_identifier_diffs(cls, facts, ranked)) rank_all();
     for (std::size_t i = 0; i < cls.failures.size(); ++i) {
       auto& out = report_.failures[i];
       const auto& f = facts[i];
@@ -336,6 +315,47 @@ class owner_finder {
     }
   }
 
+  // Diffs the commits that identifier_in_diff could make (or keep) a new failure's best: those within
+  // kIdentifierPoints of its best score, or every candidate when that best is no more than the points
+  // themselves. One `git log -p` for them all. Returns whether anything was found, i.e. whether to rank
+  // again. A failed or oversized patch log is a warning and leaves the signal out.
+  bool scan_identifier_diffs(const qa::classification& cls, const std::vector<failure_facts>& facts,
+                             const std::vector<std::vector<ranked_commit>>& ranked) {
+    constexpr double kEpsilon = 1e-9;
+    std::set<std::string> wanted, shas;
+    bool whole_range = false;
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+      if (cls.failures[i].cls != qa::failure_class::new_failure || facts[i].identifiers.empty()) continue;
+      wanted.insert(facts[i].identifiers.begin(), facts[i].identifiers.end());
+      double best = ranked[i].empty() ? 0 : ranked[i].front().score;
+      if (best <= kIdentifierPoints + kEpsilon) {
+        whole_range = true;
+        continue;
+      }
+      for (const auto& r : ranked[i]) {
+        if (r.score + kIdentifierPoints + kEpsilon < best) break;
+        shas.insert(r.commit->sha);
+      }
+    }
+    if (wanted.empty() || candidates_.empty()) return false;
+    if (whole_range || shas.size() > kMaxListedCommits) shas.clear();
+    std::optional<std::string> patches;
+    try {
+      patches = shas.empty() ? git_->log_patches(report_.base, report_.head, request_.max_patch_bytes)
+                             : git_->commit_patches({shas.begin(), shas.end()}, request_.max_patch_bytes);
+    } catch (const git_error& e) {
+      report_.warnings.push_back(e.what());
+      return false;
+    }
+    if (!patches) {
+      report_.warnings.push_back(fmt::format("the diffs of {}..{} pass {} MB: identifier_in_diff is left out of the ranking",
+                                             report_.base_label, report_.head_label, request_.max_patch_bytes >> 20));
+      return false;
+    }
+    diffs_ = scan_patches(*patches, {wanted.begin(), wanted.end()});
+    return !diffs_.empty();
+  }
+
   std::vector<ranked_commit> rank_for(const failure_facts& f) const {
     rank_input in;
     in.frames = f.frames;
@@ -438,7 +458,7 @@ class owner_finder {
   std::set<std::string> touched_;  // every path a candidate changed; written by the log thread before log_ready_
   std::atomic<bool> log_ready_{false};
   std::map<std::string, std::vector<const commit_info*>> touched_by_;
-  diff_identifier_index diffs_;  // written by the diff thread before it is joined
+  diff_identifier_index diffs_;
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;
 };

@@ -172,3 +172,19 @@ TEST_CASE("the range's patches come from one log: a marker per commit, no contex
   CHECK(patches->find("-strings line 6") == std::string::npos);
   CHECK_FALSE(git.log_patches(s.alice_parser_test, s.bob_billing, 100));
 }
+
+TEST_CASE("the patches of listed commits come from one log of exactly those commits") {
+  const auto& s = shared_scenario();
+  git_repo git(s.repo.path());
+  auto patches = git.commit_patches({s.dave_parser, s.carol_calc}, std::size_t{1} << 20);
+  REQUIRE(patches);
+  auto dave = patches->find("\x01" + s.dave_parser + "\n");
+  auto carol = patches->find("\x01" + s.carol_calc + "\n");
+  CHECK(dave == 0);
+  CHECK(carol > dave);
+  CHECK(carol != std::string::npos);
+  CHECK(patches->find("\x01" + s.bob_billing) == std::string::npos);
+  CHECK(patches->find("+int calc_value = broken;\n") != std::string::npos);
+  CHECK(git.commit_patches({}, 100) == std::string{});
+  CHECK_THROWS_AS(git.commit_patches({"--output=/tmp/x"}, 100), git_error);
+}
