@@ -98,6 +98,7 @@ struct failure_facts {
   std::optional<std::string> test_file;
   std::optional<std::string> subject;
   std::vector<std::string> identifiers;  // for identifier_in_diff
+  bool diffed = false;                   // identifier_in_diff was looked for (scan_identifier_diffs)
 };
 
 // The failure text's identifiers; the test's output only when the text names none (ctest puts
@@ -315,27 +316,34 @@ class owner_finder {
     }
   }
 
-  // Diffs the commits that identifier_in_diff could make (or keep) a new failure's best: those within
-  // kIdentifierPoints of its best score, or every candidate when that best is no more than the points
-  // themselves. One `git log -p` for them all. Returns whether anything was found, i.e. whether to rank
-  // again. A failed or oversized patch log is a warning and leaves the signal out.
-  bool scan_identifier_diffs(const qa::classification& cls, const std::vector<failure_facts>& facts,
+  // Diffs the commits among which identifier_in_diff could decide a new failure's owner: those within
+  // kIdentifierPoints of its best score when there are two or more, or every candidate when that best is
+  // no more than the points themselves. A failure whose best leads by more is left alone — the signal
+  // could only add a line of evidence there, and a diff costs git time on every commit. One `git log -p`
+  // for them all. Returns whether anything was found, i.e. whether to rank again. A failed or oversized
+  // patch log is a warning and leaves the signal out.
+  bool scan_identifier_diffs(const qa::classification& cls, std::vector<failure_facts>& facts,
                              const std::vector<std::vector<ranked_commit>>& ranked) {
     constexpr double kEpsilon = 1e-9;
     std::set<std::string> wanted, shas;
     bool whole_range = false;
     for (std::size_t i = 0; i < facts.size(); ++i) {
       if (cls.failures[i].cls != qa::failure_class::new_failure || facts[i].identifiers.empty()) continue;
-      wanted.insert(facts[i].identifiers.begin(), facts[i].identifiers.end());
       double best = ranked[i].empty() ? 0 : ranked[i].front().score;
       if (best <= kIdentifierPoints + kEpsilon) {
         whole_range = true;
+        facts[i].diffed = true;
+        wanted.insert(facts[i].identifiers.begin(), facts[i].identifiers.end());
         continue;
       }
-      for (const auto& r : ranked[i]) {
-        if (r.score + kIdentifierPoints + kEpsilon < best) break;
-        shas.insert(r.commit->sha);
+      std::size_t contenders = 0;
+      while (contenders < ranked[i].size() && ranked[i][contenders].score + kIdentifierPoints + kEpsilon >= best) {
+        ++contenders;
       }
+      if (contenders < 2) continue;
+      for (std::size_t k = 0; k < contenders; ++k) shas.insert(ranked[i][k].commit->sha);
+      facts[i].diffed = true;
+      wanted.insert(facts[i].identifiers.begin(), facts[i].identifiers.end());
     }
     if (wanted.empty() || candidates_.empty()) return false;
     if (whole_range || shas.size() > kMaxListedCommits) shas.clear();
@@ -364,8 +372,10 @@ class owner_finder {
     in.touched_by = &touched_by_;
     if (f.test_file) in.test_files.push_back(*f.test_file);
     if (f.subject) in.test_files.push_back(*f.subject);
-    in.identifiers = f.identifiers;
-    in.diffs = &diffs_;
+    if (f.diffed) {
+      in.identifiers = f.identifiers;
+      in.diffs = &diffs_;
+    }
     return rank_commits(in);
   }
 
