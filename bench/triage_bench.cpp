@@ -143,7 +143,8 @@ std::string variable_of(const std::string& line) {
   auto at = line.find("unit");
   if (at == std::string::npos) return {};
   auto end = at;
-  while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '_')) ++end;
+  while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '_'))
+    ++end;
   return line.substr(at, end - at);
 }
 
@@ -184,9 +185,12 @@ std::string junit_xml(const std::vector<failure_spec>& failures) {
       auto [f, line] = failures[i].frames[d];
       body += fmt::format("    #{} 0x{:x} in fn{} /builds/ci/bench/{}:{}:3\n", d, 0x4000 + d, d, path_of(f), line);
     }
-    std::string message = failures[i].identifier.empty() ? "mismatch" : "mismatch in " + failures[i].identifier;
-    xml += fmt::format("    <testcase classname=\"Bench\" name=\"Case{}\"><failure message=\"{}\"><![CDATA[{}]]></failure></testcase>\n",
-                       i, message, body);
+    std::string message =
+        failures[i].identifier.empty() ? "mismatch" : "mismatch in " + failures[i].identifier;
+    xml += fmt::format(
+        "    <testcase classname=\"Bench\" name=\"Case{}\"><failure "
+        "message=\"{}\"><![CDATA[{}]]></failure></testcase>\n",
+        i, message, body);
   }
   for (int i = 0; i < 200; ++i) xml += fmt::format("    <testcase classname=\"Bench\" name=\"Pass{}\"/>\n", i);
   xml += "  </testsuite>\n</testsuites>\n";
@@ -235,7 +239,9 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** args) {
   settings s;
-  if (argc < 2) die("usage: triage_bench TUGBOAT_BIN [--commits N] [--files N] [--lines N] [--range N] [--failures N] [--runs N] "
+  if (argc < 2)
+    die("usage: triage_bench TUGBOAT_BIN [--commits N] [--files N] [--lines N] [--range N] [--failures N] "
+        "[--runs N] "
         "[--identifiers] [--keep]");
   s.tugboat = args[1];
   for (int i = 2; i < argc; ++i) {
@@ -251,7 +257,8 @@ int main(int argc, char** args) {
     else if (a == "--failures") s.failures = number();
     else if (a == "--runs") s.runs = std::max(1, number());
     else if (a == "--keep") s.keep = true;
-    else if (a == "--identifiers") s.identifiers = true;
+    else if (a == "--identifiers")
+      s.identifiers = true;
     else die("unknown option " + a);
   }
   if (s.range >= s.commits) die("--range must be smaller than --commits");
@@ -279,8 +286,9 @@ int main(int argc, char** args) {
   fmt::print("triage: {} failures (innermost frame on a line changed in the range) -> {} files to blame, {} -L ranges\n",
              s.failures, plan.size(), range_count);
   fmt::print("triage: failure messages {}\n",
-             s.identifiers ? "name the innermost line's variable (--identifiers): identifier_in_diff is in play"
-                           : "name no identifier: identifier_in_diff is not in play");
+             s.identifiers
+                 ? "name the innermost line's variable (--identifiers): identifier_in_diff is in play"
+                 : "name no identifier: identifier_in_diff is not in play");
 
   // (b) and (c): the same blames as plain git commands.
   std::vector<std::vector<std::string>> commands;

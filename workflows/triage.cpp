@@ -161,12 +161,32 @@ class owner_finder {
 
     std::vector<failure_facts> facts;
     for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
+    bool surely_whole_range = false;
     for (std::size_t i = 0; i < facts.size(); ++i) {
-      if (cls.failures[i].cls == qa::failure_class::new_failure) facts[i].identifiers = failure_identifiers(cls.failures[i].detail);
+      if (cls.failures[i].cls != qa::failure_class::new_failure) continue;
+      auto& f = facts[i];
+      f.identifiers = failure_identifiers(cls.failures[i].detail);
+      // Nothing but identifier_in_diff can score for it, so the whole range will be diffed (see
+      // scan_identifier_diffs): read it beside the blames instead of after them.
+      if (!f.identifiers.empty() && f.frames.empty() && !f.test_file && !f.subject) surely_whole_range = true;
+    }
+    std::jthread range_patches_thread;
+    if (surely_whole_range && report_.base != report_.head) {
+      range_patches_thread = std::jthread([&] {
+        try {
+          range_patches_ = git.log_patches(report_.base, report_.head, request_.max_patch_bytes);
+        } catch (const git_error& e) {
+          range_patches_error_ = e.what();
+        }
+      });
     }
     run_blames(cls, facts);
     log_thread.join();
     if (log_error) std::rethrow_exception(log_error);
+    if (range_patches_thread.joinable()) {
+      range_patches_thread.join();
+      range_patches_read_ = true;
+    }
     for (auto& c : log) {
       if (ignored_.contains(c.sha) || is_bot(c)) continue;
       auto sha = c.sha;
@@ -337,7 +357,8 @@ class owner_finder {
         continue;
       }
       std::size_t contenders = 0;
-      while (contenders < ranked[i].size() && ranked[i][contenders].score + kIdentifierPoints + kEpsilon >= best) {
+      while (contenders < ranked[i].size() &&
+             ranked[i][contenders].score + kIdentifierPoints + kEpsilon >= best) {
         ++contenders;
       }
       if (contenders < 2) continue;
@@ -348,16 +369,25 @@ class owner_finder {
     if (wanted.empty() || candidates_.empty()) return false;
     if (whole_range || shas.size() > kMaxListedCommits) shas.clear();
     std::optional<std::string> patches;
-    try {
-      patches = shas.empty() ? git_->log_patches(report_.base, report_.head, request_.max_patch_bytes)
-                             : git_->commit_patches({shas.begin(), shas.end()}, request_.max_patch_bytes);
-    } catch (const git_error& e) {
-      report_.warnings.push_back(e.what());
-      return false;
+    if (range_patches_read_) {  // the whole range, read beside the blames: a superset of any list
+      if (!range_patches_error_.empty()) {
+        report_.warnings.push_back(range_patches_error_);
+        return false;
+      }
+      patches = std::move(range_patches_);
+    } else {
+      try {
+        patches = shas.empty() ? git_->log_patches(report_.base, report_.head, request_.max_patch_bytes)
+                               : git_->commit_patches({shas.begin(), shas.end()}, request_.max_patch_bytes);
+      } catch (const git_error& e) {
+        report_.warnings.push_back(e.what());
+        return false;
+      }
     }
     if (!patches) {
-      report_.warnings.push_back(fmt::format("the diffs of {}..{} pass {} MB: identifier_in_diff is left out of the ranking",
-                                             report_.base_label, report_.head_label, request_.max_patch_bytes >> 20));
+      report_.warnings.push_back(
+          fmt::format("the diffs of {}..{} pass {} MB: identifier_in_diff is left out of the ranking",
+                      report_.base_label, report_.head_label, request_.max_patch_bytes >> 20));
       return false;
     }
     diffs_ = scan_patches(*patches, {wanted.begin(), wanted.end()});
@@ -469,6 +499,11 @@ class owner_finder {
   std::atomic<bool> log_ready_{false};
   std::map<std::string, std::vector<const commit_info*>> touched_by_;
   diff_identifier_index diffs_;
+  // The range's patches when some failure can only be owned through identifier_in_diff: read by a thread
+  // beside the blames; range_patches_read_ once it has been joined.
+  std::optional<std::string> range_patches_;
+  std::string range_patches_error_;
+  bool range_patches_read_ = false;
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;
 };

@@ -58,7 +58,7 @@ struct evidence_item {
   std::string date;     // ISO 8601, UTC, author date
   std::string file;
   int line = 0;         // 0 when the signal is not about a line
-  std::string code;     // the blamed line's text (or the CODEOWNERS rule, or the +/- diff line naming the identifier)
+  std::string code;     // the blamed line's text, the CODEOWNERS rule, or an identifier's +/- diff line
   std::string signal;   // exact_line, nearby_line, touched_frame_file, touched_test_file, identifier_in_diff,
                         // codeowners, frequent_author, full_history_blame
 };

@@ -146,8 +146,9 @@ std::string to_table(const triage_report& report) {
       if (e.commit.empty()) {
         out += fmt::format("             {:<18} {}  {}\n", e.signal, where, e.code);
       } else {
-        out += fmt::format("             {:<18} {} {} {} \"{}\"  {}{}\n", e.signal, e.short_sha, e.date.substr(0, 10),
-                           e.author, e.subject, where, e.line > 0 || !e.code.empty() ? "  | " + e.code : std::string{});
+        out += fmt::format("             {:<18} {} {} {} \"{}\"  {}{}\n", e.signal, e.short_sha,
+                           e.date.substr(0, 10), e.author, e.subject, where,
+                           e.line > 0 || !e.code.empty() ? "  | " + e.code : std::string{});
       }
     }
   }

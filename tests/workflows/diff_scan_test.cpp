@@ -25,7 +25,8 @@ TEST_CASE("the patch scan finds, per commit, the first added or removed line nam
                         "+++ an added line that reads like a header: max_retries\n"
                         "@@ -10,0 +12 @@\n"
                         "+\x01 not a commit marker: FooBar\n"
-                        "\x01" + kSha2 +
+                        "\x01" +
+                        kSha2 +
                         "\n\n"
                         "diff --git a/old.cpp b/new.cpp\n"
                         "similarity index 90%\n"
@@ -43,7 +44,8 @@ TEST_CASE("the patch scan finds, per commit, the first added or removed line nam
                         "@@ -1,2 +0,0 @@\n"
                         "-int max_retries = 3;\n"
                         "-FooBar again\n"
-                        "\x01" + kSha3 +
+                        "\x01" +
+                        kSha3 +
                         "\n\n"
                         "diff --git a/c.cpp b/c.cpp\n"
                         "--- a/c.cpp\n"

@@ -6,7 +6,8 @@ using namespace tugboat::ownership;
 using ids = std::vector<std::string>;
 
 TEST_CASE("identifiers are the C-like names a failure mentions, in order, each once") {
-  CHECK(extract_identifiers("Value of: parse_header(buf)\n  Actual: false\nExpected: true") == ids{"parse_header"});
+  CHECK(extract_identifiers("Value of: parse_header(buf)\n  Actual: false\nExpected: true") ==
+        ids{"parse_header"});
   CHECK(extract_identifiers("FooBar gave max_retries=5 to FooBar::reset and __init_once") ==
         ids{"FooBar", "gave", "max_retries", "reset", "__init_once"});
 }
@@ -28,7 +29,8 @@ TEST_CASE("paths, file:line locations and stack-trace lines are left to the fram
                             "java.lang.IllegalStateException: retry_budget exhausted\r\n"
                             "\tat com.acme.Billing.charge(Billing.java:7)\n"
                             "  File \"app/http.py\", line 3, in read_chunk\n"
-                            "    body = read_chunk(sock)\n") == ids{"IllegalStateException", "retry_budget", "exhausted", "read_chunk", "sock"});
+                            "    body = read_chunk(sock)\n") ==
+        ids{"IllegalStateException", "retry_budget", "exhausted", "read_chunk", "sock"});
 }
 
 TEST_CASE("at most `max` identifiers are taken, the first ones named") {

@@ -122,8 +122,11 @@ TEST_CASE("an identifier of the failure in a commit's diff adds 2, once per fail
   auto candidates = by_sha({commit("x", "xavier", 100, {"tests/http_test.cpp", "src/header.cpp"}),
                             commit("y", "yvonne", 200, {"tests/http_test.cpp", "src/body.cpp"})});
   diff_identifier_index diffs = {
-      {"x", {{"max_retries", {"src/header.cpp", "+int max_retries = 3;"}}, {"parse_header", {"src/header.cpp", "-bool parse_header();"}}}},
-      {"z", {{"parse_header", {"src/z.cpp", "+parse_header"}}}}};  // not a candidate (a bot, an ignored revision)
+      {"x",
+       {{"max_retries", {"src/header.cpp", "+int max_retries = 3;"}},
+        {"parse_header", {"src/header.cpp", "-bool parse_header();"}}}},
+      {"z",
+       {{"parse_header", {"src/z.cpp", "+parse_header"}}}}};  // not a candidate (a bot, an ignored revision)
   rank_input in{{}, nullptr, &candidates, {"tests/http_test.cpp"}};
   auto without = rank_commits(in);
   REQUIRE(without.size() == 2);

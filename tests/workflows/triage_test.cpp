@@ -393,7 +393,8 @@ struct http_repo {
   repo_builder repo;
   std::string strict, chunked;
   http_repo() {
-    repo.write("src/http/header.cpp", "bool parse_header(std::string_view line) {\n" + numbered_lines("header line", 10));
+    repo.write("src/http/header.cpp",
+               "bool parse_header(std::string_view line) {\n" + numbered_lines("header line", 10));
     repo.write("src/http/body.cpp", numbered_lines("body line", 10));
     repo.write("tests/http_test.cpp", numbered_lines("http test line", 10));
     repo.commit(kAlice, "Initial import", 0);
@@ -405,7 +406,8 @@ struct http_repo {
     repo.set_line("tests/http_test.cpp", 7, "http test line 7 // chunked bodies");
     chunked = repo.commit(kCarol, "Chunked bodies", 2);
   }
-  workflows::triage_report triage(const std::string& testcase, std::size_t max_patch_bytes = std::size_t{64} << 20) {
+  workflows::triage_report triage(const std::string& testcase,
+                                  std::size_t max_patch_bytes = std::size_t{64} << 20) {
     repo.write("qa.xml", R"(<testsuite name="HttpTest">)" + testcase + "</testsuite>");
     workflows::triage_request req;
     req.junit = {repo.path() + "/qa.xml"};
@@ -421,7 +423,7 @@ const std::string kNamesParseHeader =
 
 }  // namespace
 
-TEST_CASE("a function the failure names, changed by a commit in the range, decides between otherwise equal commits") {
+TEST_CASE("a function the failure names, changed in the range, decides between otherwise equal commits") {
   http_repo h;
   auto r = h.triage(kNamesParseHeader);
   CHECK(r.warnings.empty());
@@ -435,15 +437,18 @@ TEST_CASE("a function the failure names, changed by a commit in the range, decid
                         "-bool parse_header(std::string_view line) {");
   REQUIRE(f.candidates.size() == 1);
   CHECK(f.candidates[0].name == "Carol Chen");
-  CHECK(workflows::to_json(r).find(R"("line":null,"code":"-bool parse_header(std::string_view line) {","signal":"identifier_in_diff"})") !=
-        std::string::npos);
+  CHECK(
+      workflows::to_json(r).find(
+          R"("line":null,"code":"-bool parse_header(std::string_view line) {","signal":"identifier_in_diff"})") !=
+      std::string::npos);
   CHECK(workflows::to_table(r).find("identifier_in_diff") != std::string::npos);
 }
 
 TEST_CASE("without an identifier in any diff the ranking is as before: the newer of two equal commits") {
   http_repo h;
-  auto r = h.triage(R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
-                    R"(<failure message="Value of: ok&#x0A;  Actual: false&#x0A;Expected: true"/></testcase>)");
+  auto r =
+      h.triage(R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
+               R"(<failure message="Value of: ok&#x0A;  Actual: false&#x0A;Expected: true"/></testcase>)");
   const auto& f = failure(r, "ParsesHost");
   REQUIRE(f.owner);
   CHECK(f.owner->name == "Carol Chen");
@@ -469,12 +474,20 @@ TEST_CASE("a range whose diffs pass the size cap leaves the identifier signal ou
   REQUIRE(r.warnings.size() == 1);
   CHECK(r.warnings[0].find("identifier_in_diff is left out") != std::string::npos);
   CHECK(failure(r, "ParsesHost").owner->name == "Carol Chen");
+  // A failure only the signal could own has the range read beside the blames: the same cap holds.
+  auto early = h.triage(R"(<testcase name="Decodes" classname="Codec">)"
+                        R"(<failure message="parse_header returned garbage"/></testcase>)",
+                        16);
+  REQUIRE(early.warnings.size() == 1);
+  CHECK(early.warnings[0].find("identifier_in_diff is left out") != std::string::npos);
+  CHECK_FALSE(failure(early, "Decodes").owner);
 }
 
 TEST_CASE("a failure whose best commit leads by more than the signal is worth diffs no commit") {
   http_repo h;
-  auto r = h.triage(R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
-                    R"(<failure message="src/http/header.cpp:1: parse_header rejected &quot;Host: x&quot;"/></testcase>)");
+  auto r = h.triage(
+      R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
+      R"(<failure message="src/http/header.cpp:1: parse_header rejected &quot;Host: x&quot;"/></testcase>)");
   CHECK(r.warnings.empty());
   const auto& f = failure(r, "ParsesHost");
   REQUIRE(f.owner);

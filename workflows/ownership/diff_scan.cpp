@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <unordered_set>
 
 #include "core/text.hpp"
@@ -48,14 +49,16 @@ diff_identifier_index scan_patches(std::string_view patches, const std::vector<s
       if (token.size() < shortest || token.size() > longest || !wanted.contains(token)) return;
       auto& found = index[sha];
       if (found.contains(std::string(token))) return;
-      found.emplace(std::string(token), diff_occurrence{path, text::clean_utf8(line.substr(0, kMaxDiffLineText))});
+      found.emplace(std::string(token),
+                    diff_occurrence{path, text::clean_utf8(line.substr(0, kMaxDiffLineText))});
     });
   };
 
   std::size_t pos = 0;
   while (pos < patches.size()) {
     auto nl = patches.find('\n', pos);
-    std::string_view line = patches.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        patches.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? patches.size() : nl + 1;
 
     if (minus > 0 || plus > 0) {
@@ -70,7 +73,7 @@ diff_identifier_index scan_patches(std::string_view patches, const std::vector<s
         continue;
       }
       if (!line.empty() && line.front() == '\\') continue;  // "\ No newline at end of file"
-      minus = plus = 0;  // a hunk cut short: read the line as a header
+      minus = plus = 0;                                     // a hunk cut short: read the line as a header
     }
     if (line.starts_with('\x01')) {
       sha = line.substr(1);

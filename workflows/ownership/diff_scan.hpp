@@ -21,7 +21,8 @@ struct diff_occurrence {
 
 // sha → identifier → the first added or removed line naming it in that commit's diff. Only commits whose
 // diff names one of the identifiers are present.
-using diff_identifier_index = std::unordered_map<std::string, std::unordered_map<std::string, diff_occurrence>>;
+using diff_identifier_index =
+    std::unordered_map<std::string, std::unordered_map<std::string, diff_occurrence>>;
 
 // `patches` is git_repo::log_patches' output: a "\x01SHA" line per commit, then its unified diff (no
 // context). Hunk lines are counted from their `@@ -a,b +c,d @@` headers, so a removed line that itself

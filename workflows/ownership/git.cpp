@@ -166,11 +166,12 @@ std::vector<commit_info> git_repo::log_range(std::string_view base, std::string_
                                  "log"));
 }
 
-std::optional<std::string> git_repo::patches(std::vector<std::string> revisions, std::size_t max_bytes) const {
-  std::vector<std::string> args = {"log",           "--no-merges",    "-M",           "-p",
-                                   "--unified=0",   "--no-color",     "--no-ext-diff", "--no-textconv",
-                                   "--src-prefix=a/", "--dst-prefix=b/", "--format=%x01%H"};
-  args.insert(args.end(), std::make_move_iterator(revisions.begin()), std::make_move_iterator(revisions.end()));
+std::optional<std::string> git_repo::patches(std::vector<std::string> revisions,
+                                             std::size_t max_bytes) const {
+  std::vector<std::string> args = {"log", "--no-merges", "-M", "-p", "--unified=0", "--no-color", "--no-ext-diff",
+                                   "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--format=%x01%H"};
+  args.insert(args.end(), std::make_move_iterator(revisions.begin()),
+              std::make_move_iterator(revisions.end()));
   args.emplace_back("--");
   auto r = run(std::move(args), max_bytes + 1);
   if (!r.ok()) throw git_error(fmt::format("git log -p failed in {}: {}", top_, first_error_line(r)));
@@ -183,7 +184,8 @@ std::optional<std::string> git_repo::log_patches(std::string_view base, std::str
   return patches({base.empty() ? std::string(head) : fmt::format("{}..{}", base, head)}, max_bytes);
 }
 
-std::optional<std::string> git_repo::commit_patches(const std::vector<std::string>& shas, std::size_t max_bytes) const {
+std::optional<std::string> git_repo::commit_patches(const std::vector<std::string>& shas,
+                                                    std::size_t max_bytes) const {
   std::vector<std::string> revisions = {"--no-walk=unsorted"};
   for (const auto& sha : shas) {
     bool full_sha = sha.size() == 40 && std::all_of(sha.begin(), sha.end(), [](char c) {

@@ -71,9 +71,11 @@ class git_repo {
   // commit a "\x01SHA" line, then its diff with renames detected, no context lines, a/ b/ prefixes and
   // no external diff or textconv filters. nullopt when the output passes `max_bytes` (git still runs to
   // the end, but only the last max_bytes + 1 bytes are ever held in memory).
-  std::optional<std::string> log_patches(std::string_view base, std::string_view head, std::size_t max_bytes) const;
+  std::optional<std::string> log_patches(std::string_view base, std::string_view head,
+                                         std::size_t max_bytes) const;
   // The same for the listed commits only (full SHAs, in that order; merges skipped).
-  std::optional<std::string> commit_patches(const std::vector<std::string>& shas, std::size_t max_bytes) const;
+  std::optional<std::string> commit_patches(const std::vector<std::string>& shas,
+                                            std::size_t max_bytes) const;
   // Who touched `path` in commits reachable from `head` and newer than `since` (Unix seconds; 0 = all
   // history), newest first, one entry per commit (sha, author, email, time, subject).
   std::vector<commit_info> path_history(std::string_view path, std::string_view head, long long since) const;

@@ -13,15 +13,15 @@ const std::unordered_set<std::string_view>& common_words() {
   static const std::unordered_set<std::string_view> words = {
       // keywords (C, C++, Java, Python, JS, Go, Rust)
       "auto", "bool", "boolean", "break", "case", "catch", "char", "class", "const", "constexpr", "continue",
-      "default", "defer", "delete", "double", "elif", "else", "enum", "except", "explicit", "export", "extends",
-      "extern", "false", "final", "finally", "float", "friend", "func", "function", "goto", "impl",
+      "default", "defer", "delete", "double", "elif", "else", "enum", "except", "explicit", "export",
+      "extends", "extern", "false", "final", "finally", "float", "friend", "func", "function", "goto", "impl",
       "implements", "import", "inline", "instanceof", "interface", "lambda", "long", "match", "module",
-      "mutable", "namespace", "none", "noexcept", "null", "nullptr", "operator", "override", "package", "pass",
-      "private", "protected", "public", "raise", "register", "return", "self", "short", "signed", "sizeof",
-      "static", "struct", "super", "switch", "template", "this", "throw", "throws", "true", "typedef",
-      "typename", "undefined", "union", "unsigned", "using", "virtual", "void", "volatile", "while", "with",
-      "yield", "async", "await", "assert", "string", "std", "size_t", "int32_t", "int64_t", "uint32_t",
-      "uint64_t", "java", "json", "yaml", "html", "toml", "proto", "main",
+      "mutable", "namespace", "none", "noexcept", "null", "nullptr", "operator", "override", "package",
+      "pass", "private", "protected", "public", "raise", "register", "return", "self", "short", "signed",
+      "sizeof", "static", "struct", "super", "switch", "template", "this", "throw", "throws", "true",
+      "typedef", "typename", "undefined", "union", "unsigned", "using", "virtual", "void", "volatile",
+      "while", "with", "yield", "async", "await", "assert", "string", "std", "size_t", "int32_t", "int64_t",
+      "uint32_t", "uint64_t", "java", "json", "yaml", "html", "toml", "proto", "main",
       // English
       "about", "above", "after", "again", "against", "all", "also", "because", "been", "before", "being",
       "below", "between", "both", "but", "could", "does", "doing", "done", "down", "during", "each", "either",
@@ -55,7 +55,8 @@ const std::unordered_set<std::string_view>& common_words() {
 
 bool looks_like_hex_run(std::string_view t) {
   bool digit = std::any_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
-  return digit && t.size() >= 8 && std::all_of(t.begin(), t.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return digit && t.size() >= 8 &&
+         std::all_of(t.begin(), t.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 bool is_common(std::string_view t) {
@@ -88,7 +89,9 @@ std::vector<std::string> extract_identifiers(std::string_view text, std::size_t 
   std::vector<std::string> out;
   std::unordered_set<std::string_view> seen;
   text = text.substr(0, kMaxIdentifierScan);
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   std::size_t i = 0;
   while (i < text.size() && out.size() < max) {
     if (i == 0 || text[i - 1] == '\n') {

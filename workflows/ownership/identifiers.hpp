@@ -14,7 +14,7 @@ namespace tugboat::ownership {
 
 inline constexpr std::size_t kMinIdentifierLength = 4;
 inline constexpr std::size_t kMaxIdentifierLength = 80;
-inline constexpr std::size_t kMaxIdentifiers = 16;        // per failure: the first ones named
+inline constexpr std::size_t kMaxIdentifiers = 16;            // per failure: the first ones named
 inline constexpr std::size_t kMaxIdentifierScan = 64 * 1024;  // bytes of failure text looked at
 
 // The identifiers `text` names, each once, in order of first appearance, at most `max`.

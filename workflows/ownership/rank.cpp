@@ -133,7 +133,8 @@ std::vector<ranked_commit> rank_commits(const rank_input& in) {
       for (const auto& id : in.identifiers) {
         auto at = found.find(id);
         if (at == found.end()) continue;
-        credit(commit->second, {"identifier_in_diff", kIdentifierPoints, at->second.file, 0, at->second.text, 0});
+        credit(commit->second,
+               {"identifier_in_diff", kIdentifierPoints, at->second.file, 0, at->second.text, 0});
         scores[sha].local += kIdentifierPoints;
         break;
       }
