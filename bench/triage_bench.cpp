@@ -5,13 +5,19 @@
 //   (b) the very same range-limited blames as plain `git blame` commands, one after another — what a
 //       script would do — and, for reference, (c) the same blames run in parallel on every core.
 // It prints `ratio X (target <= 1.0)` for (a)/(b), and (a)/(c) beside it, labelled.
-// usage: triage_bench TUGBOAT_BIN [--commits N] [--files N] [--lines N] [--range N] [--failures N] [--runs N] [--keep]
+// With --identifiers each failure message also names the variable on its innermost frame's line
+// ("mismatch in unit3_value_120"), so triage's identifier_in_diff signal is in play: it diffs the commits
+// where the signal can decide an owner (none when every owner leads clearly, as here), on top of the
+// blames; without it the messages name nothing and no diff is ever considered.
+// usage: triage_bench TUGBOAT_BIN [--commits N] [--files N] [--lines N] [--range N] [--failures N] [--runs N]
+//                     [--identifiers] [--keep]
 #include <fmt/format.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -38,6 +44,7 @@ struct settings {
   int failures = 40;
   int runs = 5;
   bool keep = false;
+  bool identifiers = false;
 };
 
 struct line_info {
@@ -128,7 +135,18 @@ std::vector<std::vector<line_info>> generate(const settings& s, const std::strin
 
 struct failure_spec {
   std::vector<std::pair<int, int>> frames;  // (file, 1-based line at HEAD), innermost first
+  std::string identifier;                   // named in the message (--identifiers), may be empty
 };
+
+// The `unitF_value_N` variable a generated line declares, or "" for a note line.
+std::string variable_of(const std::string& line) {
+  auto at = line.find("unit");
+  if (at == std::string::npos) return {};
+  auto end = at;
+  while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '_'))
+    ++end;
+  return line.substr(at, end - at);
+}
 
 std::vector<failure_spec> pick_failures(const settings& s, const std::vector<std::vector<line_info>>& files) {
   std::mt19937 rng(7);
@@ -145,6 +163,10 @@ std::vector<failure_spec> pick_failures(const settings& s, const std::vector<std
   for (int i = 0; i < s.failures; ++i) {
     failure_spec spec;
     spec.frames.push_back(changed[static_cast<std::size_t>(i) % changed.size()]);
+    if (s.identifiers) {
+      auto [f, line] = spec.frames.front();
+      spec.identifier = variable_of(files[f][static_cast<std::size_t>(line) - 1].text);
+    }
     int extra = static_cast<int>(rng() % 3);  // up to two outer frames anywhere
     for (int e = 0; e < extra; ++e) {
       int f = static_cast<int>(rng() % static_cast<unsigned>(s.files));
@@ -163,8 +185,12 @@ std::string junit_xml(const std::vector<failure_spec>& failures) {
       auto [f, line] = failures[i].frames[d];
       body += fmt::format("    #{} 0x{:x} in fn{} /builds/ci/bench/{}:{}:3\n", d, 0x4000 + d, d, path_of(f), line);
     }
-    xml += fmt::format("    <testcase classname=\"Bench\" name=\"Case{}\"><failure message=\"mismatch\"><![CDATA[{}]]></failure></testcase>\n",
-                       i, body);
+    std::string message =
+        failures[i].identifier.empty() ? "mismatch" : "mismatch in " + failures[i].identifier;
+    xml += fmt::format(
+        "    <testcase classname=\"Bench\" name=\"Case{}\"><failure "
+        "message=\"{}\"><![CDATA[{}]]></failure></testcase>\n",
+        i, message, body);
   }
   for (int i = 0; i < 200; ++i) xml += fmt::format("    <testcase classname=\"Bench\" name=\"Pass{}\"/>\n", i);
   xml += "  </testsuite>\n</testsuites>\n";
@@ -213,7 +239,10 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** args) {
   settings s;
-  if (argc < 2) die("usage: triage_bench TUGBOAT_BIN [--commits N] [--files N] [--lines N] [--range N] [--failures N] [--runs N] [--keep]");
+  if (argc < 2)
+    die("usage: triage_bench TUGBOAT_BIN [--commits N] [--files N] [--lines N] [--range N] [--failures N] "
+        "[--runs N] "
+        "[--identifiers] [--keep]");
   s.tugboat = args[1];
   for (int i = 2; i < argc; ++i) {
     std::string a = args[i];
@@ -228,6 +257,8 @@ int main(int argc, char** args) {
     else if (a == "--failures") s.failures = number();
     else if (a == "--runs") s.runs = std::max(1, number());
     else if (a == "--keep") s.keep = true;
+    else if (a == "--identifiers")
+      s.identifiers = true;
     else die("unknown option " + a);
   }
   if (s.range >= s.commits) die("--range must be smaller than --commits");
@@ -254,6 +285,10 @@ int main(int argc, char** args) {
              s.files, s.lines, generate_ms / 1000, s.range);
   fmt::print("triage: {} failures (innermost frame on a line changed in the range) -> {} files to blame, {} -L ranges\n",
              s.failures, plan.size(), range_count);
+  fmt::print("triage: failure messages {}\n",
+             s.identifiers
+                 ? "name the innermost line's variable (--identifiers): identifier_in_diff is in play"
+                 : "name no identifier: identifier_in_diff is not in play");
 
   // (b) and (c): the same blames as plain git commands.
   std::vector<std::vector<std::string>> commands;

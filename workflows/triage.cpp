@@ -15,8 +15,10 @@
 
 #include "core/text.hpp"
 #include "workflows/ownership/codeowners.hpp"
+#include "workflows/ownership/diff_scan.hpp"
 #include "workflows/ownership/frames.hpp"
 #include "workflows/ownership/git.hpp"
+#include "workflows/ownership/identifiers.hpp"
 #include "workflows/ownership/test_files.hpp"
 
 namespace tugboat::workflows {
@@ -84,6 +86,9 @@ evidence_item commit_evidence(const commit_info& c, std::string signal, std::str
   return e;
 }
 
+// More commits than this to diff for identifier_in_diff: one log over the whole range instead of a list.
+constexpr std::size_t kMaxListedCommits = 2000;
+
 // Deeper frames weigh 1/(1+d): past ten the weight is too small to be worth blaming their files.
 constexpr std::size_t kMaxRankedFrames = 10;
 
@@ -92,7 +97,17 @@ struct failure_facts {
   std::vector<frame_ref> frames;
   std::optional<std::string> test_file;
   std::optional<std::string> subject;
+  std::vector<std::string> identifiers;  // for identifier_in_diff
+  bool diffed = false;                   // identifier_in_diff was looked for (scan_identifier_diffs)
 };
+
+// The failure text's identifiers; the test's output only when the text names none (ctest puts
+// everything there), since a log is mostly noise.
+std::vector<std::string> failure_identifiers(const qa::test_result& t) {
+  auto ids = extract_identifiers(t.text);
+  if (ids.empty()) ids = extract_identifiers(t.output);
+  return ids;
+}
 
 failure_facts analyse(const qa::test_result& t, const path_index& index) {
   failure_facts facts;
@@ -146,9 +161,32 @@ class owner_finder {
 
     std::vector<failure_facts> facts;
     for (const auto& f : cls.failures) facts.push_back(analyse(f.detail, index));
+    bool surely_whole_range = false;
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+      if (cls.failures[i].cls != qa::failure_class::new_failure) continue;
+      auto& f = facts[i];
+      f.identifiers = failure_identifiers(cls.failures[i].detail);
+      // Nothing but identifier_in_diff can score for it, so the whole range will be diffed (see
+      // scan_identifier_diffs): read it beside the blames instead of after them.
+      if (!f.identifiers.empty() && f.frames.empty() && !f.test_file && !f.subject) surely_whole_range = true;
+    }
+    std::jthread range_patches_thread;
+    if (surely_whole_range && report_.base != report_.head) {
+      range_patches_thread = std::jthread([&] {
+        try {
+          range_patches_ = git.log_patches(report_.base, report_.head, request_.max_patch_bytes);
+        } catch (const git_error& e) {
+          range_patches_error_ = e.what();
+        }
+      });
+    }
     run_blames(cls, facts);
     log_thread.join();
     if (log_error) std::rethrow_exception(log_error);
+    if (range_patches_thread.joinable()) {
+      range_patches_thread.join();
+      range_patches_read_ = true;
+    }
     for (auto& c : log) {
       if (ignored_.contains(c.sha) || is_bot(c)) continue;
       auto sha = c.sha;
@@ -159,10 +197,16 @@ class owner_finder {
     // Each new failure's candidates, then the evidence of the other failures as corroboration: a commit
     // that broke several tests is the likelier culprit of each (see ownership::corroborate).
     std::vector<std::vector<ranked_commit>> ranked(cls.failures.size());
-    for (std::size_t i = 0; i < cls.failures.size(); ++i) {
-      if (cls.failures[i].cls == qa::failure_class::new_failure) ranked[i] = rank_for(facts[i]);
-    }
-    corroborate(ranked);
+    auto rank_all = [&] {
+      for (std::size_t i = 0; i < cls.failures.size(); ++i) {
+        if (cls.failures[i].cls == qa::failure_class::new_failure) ranked[i] = rank_for(facts[i]);
+      }
+      corroborate(ranked);
+    };
+    rank_all();
+    // identifier_in_diff last: its points are local to a failure, so the ranking above is every commit's
+    // final score but for those 2 points, and only the commits it can still put first need a diff.
+    if (scan_identifier_diffs(cls, facts, ranked)) rank_all();
     for (std::size_t i = 0; i < cls.failures.size(); ++i) {
       auto& out = report_.failures[i];
       const auto& f = facts[i];
@@ -292,6 +336,64 @@ class owner_finder {
     }
   }
 
+  // Diffs the commits among which identifier_in_diff could decide a new failure's owner: those within
+  // kIdentifierPoints of its best score when there are two or more, or every candidate when that best is
+  // no more than the points themselves. A failure whose best leads by more is left alone — the signal
+  // could only add a line of evidence there, and a diff costs git time on every commit. One `git log -p`
+  // for them all. Returns whether anything was found, i.e. whether to rank again. A failed or oversized
+  // patch log is a warning and leaves the signal out.
+  bool scan_identifier_diffs(const qa::classification& cls, std::vector<failure_facts>& facts,
+                             const std::vector<std::vector<ranked_commit>>& ranked) {
+    constexpr double kEpsilon = 1e-9;
+    std::set<std::string> wanted, shas;
+    bool whole_range = false;
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+      if (cls.failures[i].cls != qa::failure_class::new_failure || facts[i].identifiers.empty()) continue;
+      double best = ranked[i].empty() ? 0 : ranked[i].front().score;
+      if (best <= kIdentifierPoints + kEpsilon) {
+        whole_range = true;
+        facts[i].diffed = true;
+        wanted.insert(facts[i].identifiers.begin(), facts[i].identifiers.end());
+        continue;
+      }
+      std::size_t contenders = 0;
+      while (contenders < ranked[i].size() &&
+             ranked[i][contenders].score + kIdentifierPoints + kEpsilon >= best) {
+        ++contenders;
+      }
+      if (contenders < 2) continue;
+      for (std::size_t k = 0; k < contenders; ++k) shas.insert(ranked[i][k].commit->sha);
+      facts[i].diffed = true;
+      wanted.insert(facts[i].identifiers.begin(), facts[i].identifiers.end());
+    }
+    if (wanted.empty() || candidates_.empty()) return false;
+    if (whole_range || shas.size() > kMaxListedCommits) shas.clear();
+    std::optional<std::string> patches;
+    if (range_patches_read_) {  // the whole range, read beside the blames: a superset of any list
+      if (!range_patches_error_.empty()) {
+        report_.warnings.push_back(range_patches_error_);
+        return false;
+      }
+      patches = std::move(range_patches_);
+    } else {
+      try {
+        patches = shas.empty() ? git_->log_patches(report_.base, report_.head, request_.max_patch_bytes)
+                               : git_->commit_patches({shas.begin(), shas.end()}, request_.max_patch_bytes);
+      } catch (const git_error& e) {
+        report_.warnings.push_back(e.what());
+        return false;
+      }
+    }
+    if (!patches) {
+      report_.warnings.push_back(
+          fmt::format("the diffs of {}..{} pass {} MB: identifier_in_diff is left out of the ranking",
+                      report_.base_label, report_.head_label, request_.max_patch_bytes >> 20));
+      return false;
+    }
+    diffs_ = scan_patches(*patches, {wanted.begin(), wanted.end()});
+    return !diffs_.empty();
+  }
+
   std::vector<ranked_commit> rank_for(const failure_facts& f) const {
     rank_input in;
     in.frames = f.frames;
@@ -300,6 +402,10 @@ class owner_finder {
     in.touched_by = &touched_by_;
     if (f.test_file) in.test_files.push_back(*f.test_file);
     if (f.subject) in.test_files.push_back(*f.subject);
+    if (f.diffed) {
+      in.identifiers = f.identifiers;
+      in.diffs = &diffs_;
+    }
     return rank_commits(in);
   }
 
@@ -392,6 +498,12 @@ class owner_finder {
   std::set<std::string> touched_;  // every path a candidate changed; written by the log thread before log_ready_
   std::atomic<bool> log_ready_{false};
   std::map<std::string, std::vector<const commit_info*>> touched_by_;
+  diff_identifier_index diffs_;
+  // The range's patches when some failure can only be owned through identifier_in_diff: read by a thread
+  // beside the blames; range_patches_read_ once it has been joined.
+  std::optional<std::string> range_patches_;
+  std::string range_patches_error_;
+  bool range_patches_read_ = false;
   std::map<std::string, std::vector<commit_info>> history_;
   long long head_time_ = 0;
 };

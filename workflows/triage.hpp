@@ -6,6 +6,7 @@
 // report, an unreadable repository or an unknown ref; problems with single files become warnings.
 // The JSON encoding is the public schema documented in docs/triage.md.
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,9 @@ struct triage_request {
   unsigned parallelism = 0;           // concurrent blames; 0 = number of cores
   std::size_t max_report_bytes = qa::kDefaultMaxReportBytes;
   long long recent_days = 90;         // "recent" for the most-frequent-author fallback
+  // The range's patches, read for the identifier_in_diff signal, are held up to this size; past it the
+  // signal is left out (with a warning) rather than holding a huge range in memory.
+  std::size_t max_patch_bytes = std::size_t{64} << 20;
   // A current report that is not well-formed XML (a QA run cut short) is a triage_error instead of a
   // warning over the test cases before the error: a release must not pass QA on half a report.
   bool strict_reports = false;
@@ -54,8 +58,9 @@ struct evidence_item {
   std::string date;     // ISO 8601, UTC, author date
   std::string file;
   int line = 0;         // 0 when the signal is not about a line
-  std::string code;     // the blamed line's text (or the CODEOWNERS rule)
-  std::string signal;   // exact_line, nearby_line, touched_frame_file, touched_test_file, codeowners, frequent_author
+  std::string code;     // the blamed line's text, the CODEOWNERS rule, or an identifier's +/- diff line
+  std::string signal;   // exact_line, nearby_line, touched_frame_file, touched_test_file, identifier_in_diff,
+                        // codeowners, frequent_author, full_history_blame
 };
 
 struct failure_report {

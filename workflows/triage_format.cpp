@@ -36,7 +36,7 @@ void write_evidence(json_writer& w, const evidence_item& e) {
     w.Null();
   }
   key(w, "code");
-  if (e.line > 0) {
+  if (e.line > 0 || !e.code.empty()) {
     w.String(e.code.c_str(), static_cast<rapidjson::SizeType>(e.code.size()));
   } else {
     w.Null();
@@ -146,8 +146,9 @@ std::string to_table(const triage_report& report) {
       if (e.commit.empty()) {
         out += fmt::format("             {:<18} {}  {}\n", e.signal, where, e.code);
       } else {
-        out += fmt::format("             {:<18} {} {} {} \"{}\"  {}{}\n", e.signal, e.short_sha, e.date.substr(0, 10),
-                           e.author, e.subject, where, e.line > 0 ? "  | " + e.code : std::string{});
+        out += fmt::format("             {:<18} {} {} {} \"{}\"  {}{}\n", e.signal, e.short_sha,
+                           e.date.substr(0, 10), e.author, e.subject, where,
+                           e.line > 0 || !e.code.empty() ? "  | " + e.code : std::string{});
       }
     }
   }

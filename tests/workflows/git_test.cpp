@@ -156,3 +156,35 @@ TEST_CASE("a repository owned by another user is read, as a CI checkout often is
   git_repo git(foreign.path());
   CHECK(git.resolve("HEAD") == sha);
 }
+
+TEST_CASE("the range's patches come from one log: a marker per commit, no context, renames as changes") {
+  const auto& s = shared_scenario();
+  git_repo git(s.repo.path());
+  auto patches = git.log_patches(s.alice_parser_test, s.bob_billing, std::size_t{1} << 20);
+  REQUIRE(patches);
+  CHECK(patches->starts_with("\x01" + s.bob_billing + "\n"));
+  CHECK(patches->find("\x01" + s.dave_parser + "\n") != std::string::npos);
+  CHECK(patches->find("\x01" + s.alice_parser_test) == std::string::npos);  // BASE is not in the range
+  CHECK(patches->find("\n-calc line 12\n+int calc_value = broken;\n") != std::string::npos);
+  CHECK(patches->find("\n calc line 11\n") == std::string::npos);  // no context lines
+  // The rename carries its one changed line, not the whole file twice.
+  CHECK(patches->find("+strings line 5 // trims tabs too\n") != std::string::npos);
+  CHECK(patches->find("-strings line 6") == std::string::npos);
+  CHECK_FALSE(git.log_patches(s.alice_parser_test, s.bob_billing, 100));
+}
+
+TEST_CASE("the patches of listed commits come from one log of exactly those commits") {
+  const auto& s = shared_scenario();
+  git_repo git(s.repo.path());
+  auto patches = git.commit_patches({s.dave_parser, s.carol_calc}, std::size_t{1} << 20);
+  REQUIRE(patches);
+  auto dave = patches->find("\x01" + s.dave_parser + "\n");
+  auto carol = patches->find("\x01" + s.carol_calc + "\n");
+  CHECK(dave == 0);
+  CHECK(carol > dave);
+  CHECK(carol != std::string::npos);
+  CHECK(patches->find("\x01" + s.bob_billing) == std::string::npos);
+  CHECK(patches->find("+int calc_value = broken;\n") != std::string::npos);
+  CHECK(git.commit_patches({}, 100) == std::string{});
+  CHECK_THROWS_AS(git.commit_patches({"--output=/tmp/x"}, 100), git_error);
+}

@@ -117,3 +117,64 @@ TEST_CASE("scores add up across failures as corroboration, without outranking a 
   CHECK(per_failure[2].front().commit == &z);  // z's exact line stays first
   CHECK(per_failure[1].front().score == doctest::Approx(3 + kCorroboration * 13));
 }
+
+TEST_CASE("an identifier of the failure in a commit's diff adds 2, once per failure, and decides a tie") {
+  auto candidates = by_sha({commit("x", "xavier", 100, {"tests/http_test.cpp", "src/header.cpp"}),
+                            commit("y", "yvonne", 200, {"tests/http_test.cpp", "src/body.cpp"})});
+  diff_identifier_index diffs = {
+      {"x",
+       {{"max_retries", {"src/header.cpp", "+int max_retries = 3;"}},
+        {"parse_header", {"src/header.cpp", "-bool parse_header();"}}}},
+      {"z",
+       {{"parse_header", {"src/z.cpp", "+parse_header"}}}}};  // not a candidate (a bot, an ignored revision)
+  rank_input in{{}, nullptr, &candidates, {"tests/http_test.cpp"}};
+  auto without = rank_commits(in);
+  REQUIRE(without.size() == 2);
+  CHECK(without[0].commit->sha == "y");  // equal scores: the newer commit
+
+  in.identifiers = {"parse_header", "max_retries", "unrelated"};
+  in.diffs = &diffs;
+  auto ranked = rank_commits(in);
+  REQUIRE(ranked.size() == 2);
+  CHECK(ranked[0].commit->sha == "x");
+  CHECK(ranked[0].score == doctest::Approx(3.0 + kIdentifierPoints));  // two identifiers, one bonus
+  REQUIRE(ranked[0].hits.size() == 2);
+  CHECK(ranked[0].hits[1].signal == "identifier_in_diff");
+  CHECK(ranked[0].hits[1].file == "src/header.cpp");
+  CHECK(ranked[0].hits[1].code == "-bool parse_header();");  // the failure's first identifier
+  CHECK(ranked[0].hits[1].line == 0);
+  CHECK(confidence_of(ranked[0]) == confidence::medium);
+  CHECK(ranked[1].score == doctest::Approx(3.0));
+
+  in.identifiers = {"unrelated"};
+  CHECK(rank_commits(in)[0].commit->sha == "y");
+}
+
+TEST_CASE("an identifier match alone is enough to name a commit, with medium confidence") {
+  auto candidates = by_sha({commit("x", "xavier", 100, {"src/header.cpp"})});
+  diff_identifier_index diffs = {{"x", {{"parse_header", {"src/header.cpp", "+bool parse_header();"}}}}};
+  rank_input in{{}, nullptr, &candidates, {}};
+  in.identifiers = {"parse_header"};
+  in.diffs = &diffs;
+  auto ranked = rank_commits(in);
+  REQUIRE(ranked.size() == 1);
+  CHECK(ranked[0].score == doctest::Approx(kIdentifierPoints));
+  CHECK(confidence_of(ranked[0]) == confidence::medium);
+}
+
+TEST_CASE("identifier points stay with their own failure and do not corroborate the others") {
+  commit_info x{.sha = "x", .author = "X", .email = "x@e", .time = 2, .subject = "x", .files = {"a.cpp"}};
+  ranked_commit named;  // failure A: x owns the exact line and its diff names an identifier of A
+  named.commit = &x;
+  named.score = 10 + kIdentifierPoints;
+  named.strongest = 10;
+  named.local = kIdentifierPoints;
+  ranked_commit touched;  // failure B: x only touched the frame's file
+  touched.commit = &x;
+  touched.score = 3;
+  touched.strongest = 3;
+  std::vector<std::vector<ranked_commit>> per_failure = {{named}, {touched}};
+  corroborate(per_failure);
+  CHECK(per_failure[0].front().score == doctest::Approx(12 + kCorroboration * 3));
+  CHECK(per_failure[1].front().score == doctest::Approx(3 + kCorroboration * 10));
+}

@@ -384,3 +384,115 @@ TEST_CASE("the table shows each failure with its owner and evidence") {
   CHECK(table.find("src/calc.cpp:12  | int calc_value = broken;") != std::string::npos);
   CHECK(table.find("FLAKY        com.acme.BillingTest.testRefund") != std::string::npos);
 }
+
+namespace {
+
+// Bob changes parse_header and a line of the HTTP test; Carol, a day later, the body code and another
+// line of the same test: for a failure of that test the two are equal but for the newer commit.
+struct http_repo {
+  repo_builder repo;
+  std::string strict, chunked;
+  http_repo() {
+    repo.write("src/http/header.cpp",
+               "bool parse_header(std::string_view line) {\n" + numbered_lines("header line", 10));
+    repo.write("src/http/body.cpp", numbered_lines("body line", 10));
+    repo.write("tests/http_test.cpp", numbered_lines("http test line", 10));
+    repo.commit(kAlice, "Initial import", 0);
+    repo.git({"tag", "v1.0"});
+    repo.set_line("src/http/header.cpp", 1, "bool parse_header(std::string_view line, bool strict) {");
+    repo.set_line("tests/http_test.cpp", 3, "http test line 3 // strict headers");
+    strict = repo.commit(kBob, "Headers need a colon", 1);
+    repo.set_line("src/http/body.cpp", 4, "body line 4 // chunked");
+    repo.set_line("tests/http_test.cpp", 7, "http test line 7 // chunked bodies");
+    chunked = repo.commit(kCarol, "Chunked bodies", 2);
+  }
+  workflows::triage_report triage(const std::string& testcase,
+                                  std::size_t max_patch_bytes = std::size_t{64} << 20) {
+    repo.write("qa.xml", R"(<testsuite name="HttpTest">)" + testcase + "</testsuite>");
+    workflows::triage_request req;
+    req.junit = {repo.path() + "/qa.xml"};
+    req.repo = repo.path();
+    req.max_patch_bytes = max_patch_bytes;
+    return workflows::triage(req);
+  }
+};
+
+const std::string kNamesParseHeader =
+    R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
+    R"(<failure message="Value of: parse_header(&quot;Host: x&quot;)&#x0A;  Actual: false&#x0A;Expected: true"/></testcase>)";
+
+}  // namespace
+
+TEST_CASE("a function the failure names, changed in the range, decides between otherwise equal commits") {
+  http_repo h;
+  auto r = h.triage(kNamesParseHeader);
+  CHECK(r.warnings.empty());
+  const auto& f = failure(r, "ParsesHost");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "Bob Baker");
+  CHECK(f.confidence == ownership::confidence::medium);
+  REQUIRE(f.evidence.size() == 2);
+  check_commit_evidence(f.evidence[0], h.strict, "touched_test_file", "tests/http_test.cpp", 0, "");
+  check_commit_evidence(f.evidence[1], h.strict, "identifier_in_diff", "src/http/header.cpp", 0,
+                        "-bool parse_header(std::string_view line) {");
+  REQUIRE(f.candidates.size() == 1);
+  CHECK(f.candidates[0].name == "Carol Chen");
+  CHECK(
+      workflows::to_json(r).find(
+          R"("line":null,"code":"-bool parse_header(std::string_view line) {","signal":"identifier_in_diff"})") !=
+      std::string::npos);
+  CHECK(workflows::to_table(r).find("identifier_in_diff") != std::string::npos);
+}
+
+TEST_CASE("without an identifier in any diff the ranking is as before: the newer of two equal commits") {
+  http_repo h;
+  auto r =
+      h.triage(R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
+               R"(<failure message="Value of: ok&#x0A;  Actual: false&#x0A;Expected: true"/></testcase>)");
+  const auto& f = failure(r, "ParsesHost");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "Carol Chen");
+  for (const auto& e : f.evidence) CHECK(e.signal != "identifier_in_diff");
+}
+
+TEST_CASE("a failure with no frame and no test file is owned through the identifier it names") {
+  http_repo h;
+  auto r = h.triage(R"(<testcase name="Decodes" classname="Codec">)"
+                    R"(<failure message="parse_header returned garbage for &quot;X-Id&quot;"/></testcase>)");
+  const auto& f = failure(r, "Decodes");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "Bob Baker");
+  CHECK(f.confidence == ownership::confidence::medium);
+  REQUIRE(f.evidence.size() == 1);
+  CHECK(f.evidence[0].signal == "identifier_in_diff");
+  CHECK(f.evidence[0].commit == h.strict);
+}
+
+TEST_CASE("a range whose diffs pass the size cap leaves the identifier signal out, with a warning") {
+  http_repo h;
+  auto r = h.triage(kNamesParseHeader, 16);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].find("identifier_in_diff is left out") != std::string::npos);
+  CHECK(failure(r, "ParsesHost").owner->name == "Carol Chen");
+  // A failure only the signal could own has the range read beside the blames: the same cap holds.
+  auto early = h.triage(R"(<testcase name="Decodes" classname="Codec">)"
+                        R"(<failure message="parse_header returned garbage"/></testcase>)",
+                        16);
+  REQUIRE(early.warnings.size() == 1);
+  CHECK(early.warnings[0].find("identifier_in_diff is left out") != std::string::npos);
+  CHECK_FALSE(failure(early, "Decodes").owner);
+}
+
+TEST_CASE("a failure whose best commit leads by more than the signal is worth diffs no commit") {
+  http_repo h;
+  auto r = h.triage(
+      R"(<testcase name="ParsesHost" classname="HttpTest" file="tests/http_test.cpp">)"
+      R"(<failure message="src/http/header.cpp:1: parse_header rejected &quot;Host: x&quot;"/></testcase>)");
+  CHECK(r.warnings.empty());
+  const auto& f = failure(r, "ParsesHost");
+  REQUIRE(f.owner);
+  CHECK(f.owner->name == "Bob Baker");
+  CHECK(f.confidence == ownership::confidence::high);
+  REQUIRE(f.evidence.size() == 3);  // exact line, its file, the test file: no diff was read
+  for (const auto& e : f.evidence) CHECK(e.signal != "identifier_in_diff");
+}

@@ -74,7 +74,7 @@ git_repo::git_repo(const std::string& dir, std::chrono::milliseconds timeout) : 
   top_ = top;
 }
 
-proc::result git_repo::run(std::vector<std::string> args) const {
+proc::result git_repo::run(std::vector<std::string> args, std::size_t max_output) const {
   proc::spawn_options o;
   // safe.directory: the user pointed us at this repository, so trust exactly it (and nothing else) even
   // when it belongs to another user, as a CI checkout often does.
@@ -82,6 +82,7 @@ proc::result git_repo::run(std::vector<std::string> args) const {
   o.argv.insert(o.argv.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
   o.env = {{"LC_ALL", "C"}, {"GIT_TERMINAL_PROMPT", "0"}, {"GIT_OPTIONAL_LOCKS", "0"}, {"GIT_PAGER", "cat"}};
   o.timeout = timeout_;
+  o.max_output = max_output;
   return proc::run(o);
 }
 
@@ -163,6 +164,38 @@ std::vector<commit_info> git_repo::log_range(std::string_view base, std::string_
   return parse_log_z(run_checked({"log", "-z", "--no-merges", "-M", "--name-status",
                                   "--format=%x01%H%x00%aN%x00%aE%x00%at%x00%s", range, "--"},
                                  "log"));
+}
+
+std::optional<std::string> git_repo::patches(std::vector<std::string> revisions,
+                                             std::size_t max_bytes) const {
+  std::vector<std::string> args = {"log", "--no-merges", "-M", "-p", "--unified=0", "--no-color", "--no-ext-diff",
+                                   "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--format=%x01%H"};
+  args.insert(args.end(), std::make_move_iterator(revisions.begin()),
+              std::make_move_iterator(revisions.end()));
+  args.emplace_back("--");
+  auto r = run(std::move(args), max_bytes + 1);
+  if (!r.ok()) throw git_error(fmt::format("git log -p failed in {}: {}", top_, first_error_line(r)));
+  if (r.out.size() > max_bytes) return std::nullopt;
+  return std::move(r.out);
+}
+
+std::optional<std::string> git_repo::log_patches(std::string_view base, std::string_view head,
+                                                 std::size_t max_bytes) const {
+  return patches({base.empty() ? std::string(head) : fmt::format("{}..{}", base, head)}, max_bytes);
+}
+
+std::optional<std::string> git_repo::commit_patches(const std::vector<std::string>& shas,
+                                                    std::size_t max_bytes) const {
+  std::vector<std::string> revisions = {"--no-walk=unsorted"};
+  for (const auto& sha : shas) {
+    bool full_sha = sha.size() == 40 && std::all_of(sha.begin(), sha.end(), [](char c) {
+                      return std::isxdigit(static_cast<unsigned char>(c));
+                    });
+    if (!full_sha) throw git_error(fmt::format("'{}' is not a full commit SHA", text::clean_utf8(sha)));
+    revisions.push_back(sha);
+  }
+  if (shas.empty()) return std::string{};
+  return patches(std::move(revisions), max_bytes);
 }
 
 std::vector<commit_info> git_repo::path_history(std::string_view path, std::string_view head, long long since) const {

@@ -7,6 +7,7 @@
 // (each call is its own process). Every method blocks — worker threads only. Failures throw `git_error`
 // with one readable line.
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,15 @@ class git_repo {
   std::vector<std::string> list_files(std::string_view commit) const;
   // Non-merge commits in base..head with their changed files (renames detected), newest first.
   std::vector<commit_info> log_range(std::string_view base, std::string_view head) const;
+  // The patches of the non-merge commits in base..head for the diff-identifier scan (scan_patches): per
+  // commit a "\x01SHA" line, then its diff with renames detected, no context lines, a/ b/ prefixes and
+  // no external diff or textconv filters. nullopt when the output passes `max_bytes` (git still runs to
+  // the end, but only the last max_bytes + 1 bytes are ever held in memory).
+  std::optional<std::string> log_patches(std::string_view base, std::string_view head,
+                                         std::size_t max_bytes) const;
+  // The same for the listed commits only (full SHAs, in that order; merges skipped).
+  std::optional<std::string> commit_patches(const std::vector<std::string>& shas,
+                                            std::size_t max_bytes) const;
   // Who touched `path` in commits reachable from `head` and newer than `since` (Unix seconds; 0 = all
   // history), newest first, one entry per commit (sha, author, email, time, subject).
   std::vector<commit_info> path_history(std::string_view path, std::string_view head, long long since) const;
@@ -82,7 +92,8 @@ class git_repo {
                                       const std::string& ignore_revs_file) const;
 
  private:
-  proc::result run(std::vector<std::string> args) const;
+  proc::result run(std::vector<std::string> args, std::size_t max_output = 0) const;
+  std::optional<std::string> patches(std::vector<std::string> revisions, std::size_t max_bytes) const;
   std::string run_checked(std::vector<std::string> args, std::string_view what) const;
 
   std::string top_;

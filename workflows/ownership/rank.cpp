@@ -54,10 +54,10 @@ bool better(const ranked_commit& a, const ranked_commit& b) {
 void corroborate(std::vector<std::vector<ranked_commit>>& per_failure) {
   std::map<std::string, double> totals;
   for (const auto& list : per_failure) {
-    for (const auto& r : list) totals[r.commit->sha] += r.score;
+    for (const auto& r : list) totals[r.commit->sha] += r.score - r.local;
   }
   for (auto& list : per_failure) {
-    for (auto& r : list) r.score += kCorroboration * (totals[r.commit->sha] - r.score);
+    for (auto& r : list) r.score += kCorroboration * (totals[r.commit->sha] - (r.score - r.local));
     std::sort(list.begin(), list.end(), better);
   }
 }
@@ -122,6 +122,22 @@ std::vector<ranked_commit> rank_commits(const rank_input& in) {
     for (const auto* commit : touching(test_file)) {
       if (!test_credited.insert(commit->sha).second) continue;
       credit(*commit, {"touched_test_file", 3.0, test_file, 0, {}, 0});
+    }
+  }
+  // Once per commit however many of the failure's identifiers its diff names; the evidence shows the
+  // first of them in the failure's order (the message's own words come first).
+  if (in.diffs != nullptr && in.candidates != nullptr && !in.identifiers.empty()) {
+    for (const auto& [sha, found] : *in.diffs) {
+      auto commit = in.candidates->find(sha);
+      if (commit == in.candidates->end()) continue;
+      for (const auto& id : in.identifiers) {
+        auto at = found.find(id);
+        if (at == found.end()) continue;
+        credit(commit->second,
+               {"identifier_in_diff", kIdentifierPoints, at->second.file, 0, at->second.text, 0});
+        scores[sha].local += kIdentifierPoints;
+        break;
+      }
     }
   }
 
