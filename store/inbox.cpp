@@ -4,7 +4,7 @@ namespace tugboat::store {
 namespace {
 
 constexpr const char* kInsert =
-    "INSERT OR IGNORE INTO inbox(key, envelope_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?)";
+    "INSERT OR IGNORE INTO inbox(key, envelope_id, kind, payload, received_at, handled_at) VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kMarkHandled = "UPDATE inbox SET handled_at = ? WHERE key = ? AND handled_at IS NULL";
 constexpr const char* kUnhandled =
     "SELECT key, envelope_id, kind, payload, received_at FROM inbox WHERE handled_at IS NULL "
@@ -26,6 +26,11 @@ std::vector<bool> inbox::record(std::span<const inbox_entry> entries) {
     insert_.bindNoCopy(3, e.kind);
     insert_.bindNoCopy(4, e.payload);
     insert_.bind(5, static_cast<int64_t>(e.received_at));
+    if (e.handled_at != 0) {
+      insert_.bind(6, static_cast<int64_t>(e.handled_at));
+    } else {
+      insert_.bind(6);
+    }
     fresh.push_back(insert_.exec() == 1);
   }
   tx.commit();
