@@ -40,8 +40,12 @@ class inbox {
 
  private:
   database& db_;
+  class batch_transaction;
   SQLite::Statement insert_;
   SQLite::Statement mark_;
+  SQLite::Statement begin_;
+  SQLite::Statement commit_;
+  SQLite::Statement rollback_;
 };
 
 }  // namespace tugboat::store
