@@ -17,7 +17,7 @@ constexpr std::size_t kMaxBatch = 128;  // envelopes per inbox transaction at mo
 // In a burst (an envelope within kBurstGap of the last commit) the commit waits kLinger for more, so a
 // flood shares transactions; at a steady 1,000/s nothing waits.
 constexpr auto kBurstGap = std::chrono::microseconds{250};
-constexpr auto kLinger = std::chrono::microseconds{150};
+constexpr auto kLinger = std::chrono::microseconds{400};
 
 std::string age(sys_time since, sys_time now) {
   return text::format_duration(std::chrono::duration_cast<std::chrono::seconds>(now - since));
