@@ -5,7 +5,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <malloc.h>
+
 #include <csignal>
+#include <optional>
 
 #include "core/log.hpp"
 #include "slack/api_error.hpp"
@@ -37,7 +40,6 @@ struct app::parts {
   parts(asio::io_context& io, const app_options& o)
       : db({o.cfg.store.path}),
         inbox(db),
-        tls(slack::make_tls_client_context(o.extra_ca_file)),
         sleeper(io.get_executor()),
         http(io.get_executor(), {.connect_timeout = std::chrono::seconds{10},
                                  .request_timeout = std::chrono::seconds{30},
@@ -74,7 +76,7 @@ struct app::parts {
   system_clock_source clock;
   store::database db;
   store::inbox inbox;
-  asio::ssl::context tls;
+  std::optional<asio::ssl::context> tls;  // Socket Mode's, made for the first wss:// link
   slack::timer_sleeper sleeper;
   slack::http_client http;
   slack::web_api api;
@@ -117,11 +119,20 @@ asio::awaitable<void> app::start() {
   handlers.on_envelope = [svc = p.svc.get()](const slack::envelope& e, slack::ack_sender ack) {
     svc->on_envelope(e, std::move(ack));
   };
+  handlers.on_hello = [trimmed = false](const slack::hello_frame&) mutable {
+    // Start-up (config, migrations, recovery) is over: give its freed heap back to the system once.
+    if (!trimmed) malloc_trim(0);
+    trimmed = true;
+  };
   handlers.on_fatal = [this](const std::string& why) {
     fatal_ = why;
     asio::co_spawn(io_, stop(), [this](const std::exception_ptr&) { io_.stop(); });
   };
-  p.socket = std::make_unique<slack::socket_mode_client>(io_.get_executor(), p.tls, sm, open_url, handlers);
+  auto tls = [&p, extra = options_.extra_ca_file]() -> asio::ssl::context& {
+    if (!p.tls) p.tls.emplace(slack::make_tls_client_context(extra));
+    return *p.tls;
+  };
+  p.socket = std::make_unique<slack::socket_mode_client>(io_.get_executor(), tls, sm, open_url, handlers);
   p.socket->start();
 }
 

@@ -10,6 +10,8 @@
 //   3. `replay` handles what the inbox holds unhandled from before a restart.
 // Loop thread only.
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -55,9 +57,14 @@ class service {
     slack::ack_sender ack;
     int retry_attempt = 0;
     std::string retry_reason;
+    std::string ignored_because;  // set when routing settled it at ingest (entry.handled_at != 0)
   };
   std::vector<queued> queue_;
+  std::vector<store::inbox_entry> entries_;  // flush()'s scratch, kept to reuse its capacity
   bool flush_posted_ = false;
+  std::size_t flush_seen_ = 0;  // queue size when flush() last looked (it waits while the queue grows)
+  std::chrono::steady_clock::time_point last_flush_{};  // when the last group commit was made
+  boost::asio::steady_timer linger_;                    // a burst's short wait for more envelopes
   void answer(const std::string& key, const request& r);
   void reply(const std::string& key, const request& r, std::string text, bool privately = false);
   void on_quickfix(const std::string& key, const request& r);

@@ -32,12 +32,12 @@ void report(const std::exception_ptr& e, std::string_view what) {
 }  // namespace
 
 struct socket_mode_client::state : std::enable_shared_from_this<state> {
-  state(asio::any_io_executor e, asio::ssl::context& t, socket_mode_settings s, url_opener o, socket_mode_handlers h)
-      : ex(std::move(e)), tls(t), settings(s), open_url(std::move(o)), handlers(std::move(h)),
+  state(asio::any_io_executor e, tls_provider t, socket_mode_settings s, url_opener o, socket_mode_handlers h)
+      : ex(std::move(e)), tls(std::move(t)), settings(s), open_url(std::move(o)), handlers(std::move(h)),
         rng(std::random_device{}()) {}
 
   asio::any_io_executor ex;
-  asio::ssl::context& tls;
+  tls_provider tls;
   socket_mode_settings settings;
   url_opener open_url;
   socket_mode_handlers handlers;
@@ -97,7 +97,7 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
         if (!parsed || (parsed->scheme != "ws" && parsed->scheme != "wss")) {
           throw std::runtime_error("apps.connections.open returned an unusable URL");
         }
-        link = ws_link::create(ex, tls, *parsed, settings.timeouts);
+        link = ws_link::create(ex, parsed->tls() ? &tls() : nullptr, *parsed, settings.timeouts);
         links.insert(link);
         co_await link->connect();
         if (stopping) {
@@ -213,10 +213,10 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
   }
 };
 
-socket_mode_client::socket_mode_client(asio::any_io_executor ex, asio::ssl::context& tls,
+socket_mode_client::socket_mode_client(asio::any_io_executor ex, tls_provider tls,
                                        socket_mode_settings settings, url_opener open_url,
                                        socket_mode_handlers handlers)
-    : state_(std::make_shared<state>(std::move(ex), tls, settings, std::move(open_url), std::move(handlers))) {}
+    : state_(std::make_shared<state>(std::move(ex), std::move(tls), settings, std::move(open_url), std::move(handlers))) {}
 
 socket_mode_client::~socket_mode_client() {
   state_->stopping = true;

@@ -68,8 +68,11 @@ struct socket_mode_stats {
 class socket_mode_client {
  public:
   using url_opener = std::function<boost::asio::awaitable<std::string>()>;
+  // The TLS context for wss:// links, asked for when the first one is made (so a client that only dials
+  // ws://, the emulator, never initialises OpenSSL). The context must outlive the client.
+  using tls_provider = std::function<boost::asio::ssl::context&()>;
 
-  socket_mode_client(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, socket_mode_settings settings,
+  socket_mode_client(boost::asio::any_io_executor ex, tls_provider tls, socket_mode_settings settings,
                      url_opener open_url, socket_mode_handlers handlers);
   ~socket_mode_client();
   socket_mode_client(const socket_mode_client&) = delete;

@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "slack/wire_scan.hpp"
+
 namespace tugboat::slack {
 namespace {
 
@@ -65,6 +67,8 @@ envelope_kind envelope_kind_from(std::string_view type) {
 }
 
 frame decode_frame(std::string_view text) {
+  // Envelopes, nearly every frame, take the one-pass scan; the rest (and odd shapes) the DOM below.
+  if (auto scanned = detail::scan_envelope(text)) return std::move(*scanned);
   rj::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) return malformed_frame{parse_error(doc), {}};

@@ -22,54 +22,6 @@ class decode_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// --- Socket Mode frames -----------------------------------------------------------------------------
-
-struct hello_frame {
-  int num_connections = 0;
-  long long approximate_connection_time = 0;  // seconds
-  std::string app_id;
-  std::string host;
-};
-
-struct disconnect_frame {
-  std::string reason;  // warning | refresh_requested | link_disabled | too_many_websockets | ...
-};
-
-enum class envelope_kind { events_api, slash_commands, interactive, other };
-std::string_view to_string(envelope_kind k);
-envelope_kind envelope_kind_from(std::string_view type);
-
-struct envelope {
-  envelope_kind kind = envelope_kind::other;
-  std::string type;  // the raw "type" field
-  std::string envelope_id;
-  std::string event_id;  // events_api only: payload.event_id, the same across redeliveries
-  int retry_attempt = 0;
-  std::string retry_reason;
-  bool accepts_response_payload = false;
-  // The payload as compact JSON with Slack's legacy verification `token` removed (it must not reach the
-  // store or the logs).
-  std::string payload;
-
-  // The inbox key: event_id for events (so redeliveries collide), envelope_id otherwise.
-  const std::string& dedupe_key() const { return event_id.empty() ? envelope_id : event_id; }
-};
-
-// A frame we could not use. `envelope_id` is set when the frame had one, so it can still be acked.
-struct malformed_frame {
-  std::string error;
-  std::string envelope_id;
-};
-
-using frame = std::variant<hello_frame, disconnect_frame, envelope, malformed_frame>;
-
-// Never throws: anything unusable comes back as malformed_frame.
-frame decode_frame(std::string_view text);
-
-// The ack for an envelope, with an optional response payload (JSON object text) when the envelope
-// accepts one.
-std::string encode_ack(std::string_view envelope_id, std::string_view payload_json = {});
-
 // --- Payloads ----------------------------------------------------------------------------------------
 
 // A message in a channel or DM, or an app_mention. `mention` is true for app_mention events.
@@ -114,6 +66,57 @@ struct other_payload {
 };
 
 using payload = std::variant<message_event, slash_command, block_action, other_payload>;
+
+// --- Socket Mode frames -----------------------------------------------------------------------------
+
+struct hello_frame {
+  int num_connections = 0;
+  long long approximate_connection_time = 0;  // seconds
+  std::string app_id;
+  std::string host;
+};
+
+struct disconnect_frame {
+  std::string reason;  // warning | refresh_requested | link_disabled | too_many_websockets | ...
+};
+
+enum class envelope_kind { events_api, slash_commands, interactive, other };
+std::string_view to_string(envelope_kind k);
+envelope_kind envelope_kind_from(std::string_view type);
+
+struct envelope {
+  envelope_kind kind = envelope_kind::other;
+  std::string type;  // the raw "type" field
+  std::string envelope_id;
+  std::string event_id;  // events_api only: payload.event_id, the same across redeliveries
+  int retry_attempt = 0;
+  std::string retry_reason;
+  bool accepts_response_payload = false;
+  // The payload's JSON text with Slack's legacy verification `token` removed (it must not reach the
+  // store or the logs).
+  std::string payload;
+  // The payload already decoded, when decode_frame could do it on the way (events_api envelopes); else
+  // empty and decode_payload(kind, payload) decodes it.
+  std::optional<slack::payload> content;
+
+  // The inbox key: event_id for events (so redeliveries collide), envelope_id otherwise.
+  const std::string& dedupe_key() const { return event_id.empty() ? envelope_id : event_id; }
+};
+
+// A frame we could not use. `envelope_id` is set when the frame had one, so it can still be acked.
+struct malformed_frame {
+  std::string error;
+  std::string envelope_id;
+};
+
+using frame = std::variant<hello_frame, disconnect_frame, envelope, malformed_frame>;
+
+// Never throws: anything unusable comes back as malformed_frame.
+frame decode_frame(std::string_view text);
+
+// The ack for an envelope, with an optional response payload (JSON object text) when the envelope
+// accepts one.
+std::string encode_ack(std::string_view envelope_id, std::string_view payload_json = {});
 
 // Decodes an envelope's payload (as stored in the inbox). Throws decode_error on malformed JSON.
 payload decode_payload(envelope_kind kind, std::string_view payload_json);

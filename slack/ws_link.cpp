@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -44,18 +45,30 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
       co_await tls.async_handshake(asio::ssl::stream_base::client, use_awaitable);
     }
     tcp_layer.expires_never();
-    websocket::stream_base::timeout opt{timeouts_.connect, timeouts_.idle, true};
+    // No idle timeout inside Beast: it re-arms a timer on every frame. The watchdog below does liveness.
+    websocket::stream_base::timeout opt{timeouts_.connect, websocket::stream_base::none(), false};
     ws_.set_option(opt);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard_ = true; });
     ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
       req.set(beast::http::field::user_agent, "tugboat");
     }));
     ws_.read_message_max(16 * 1024 * 1024);
     co_await ws_.async_handshake(url_.host_header(), url_.target, use_awaitable);
+    heard_ = true;
+    asio::co_spawn(ws_.get_executor(), watchdog(this->shared_from_this()), [](const std::exception_ptr& e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log::warn("socket", "liveness watchdog failed: {}", ex.what());
+      }
+    });
   }
 
   asio::awaitable<ws_message> read() override {
     buffer_.clear();
     co_await ws_.async_read(buffer_, use_awaitable);
+    heard_ = true;
     co_return ws_message{beast::buffers_to_string(buffer_.data()), !ws_.got_text()};
   }
 
@@ -79,6 +92,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     if (closing_) co_return;
     closing_ = true;
     queue_.clear();
+    watchdog_.cancel();
     beast::error_code ec;
     co_await ws_.async_close(websocket::close_code::going_away, asio::redirect_error(use_awaitable, ec));
     if (ec) abort();
@@ -87,6 +101,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   void abort() override {
     closing_ = true;
     queue_.clear();
+    watchdog_.cancel();
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(ws_).socket().close(ec);
@@ -112,21 +127,51 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     (void)self;
   }
 
+  // Liveness, one timer per link: every half idle period, a link that heard nothing (no frame, no pong)
+  // since the last look gets a ping; one still silent at the next look is dead and is dropped, which
+  // fails its pending read.
+  asio::awaitable<void> watchdog(std::shared_ptr<link_impl> self) {
+    const auto period = timeouts_.idle / 2;
+    bool pinged = false;
+    while (!closing_) {
+      watchdog_.expires_after(period);
+      boost::system::error_code ec;
+      co_await watchdog_.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (ec || closing_) break;
+      if (heard_) {
+        heard_ = false;
+        pinged = false;
+        continue;
+      }
+      if (pinged) {
+        log::warn("socket", "{}: nothing heard for {} ms; dropping the connection", url_.host, timeouts_.idle.count());
+        abort();
+        break;
+      }
+      pinged = true;
+      ws_.async_ping({}, [](const beast::error_code&) {});
+    }
+    (void)self;
+  }
+
   url_parts url_;
   ws_timeouts timeouts_;
   websocket::stream<NextLayer> ws_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
+  asio::steady_timer watchdog_{ws_.get_executor()};
   bool closing_ = false;
   bool writing_ = false;
+  bool heard_ = false;  // a frame or control frame arrived since the watchdog last looked
 };
 
 }  // namespace
 
-std::shared_ptr<ws_link> ws_link::create(asio::any_io_executor ex, asio::ssl::context& tls, url_parts u,
+std::shared_ptr<ws_link> ws_link::create(asio::any_io_executor ex, asio::ssl::context* tls, url_parts u,
                                          ws_timeouts timeouts) {
   if (u.tls()) {
-    return std::make_shared<link_impl<beast::ssl_stream<beast::tcp_stream>>>(std::move(u), timeouts, ex, tls);
+    if (!tls) throw std::invalid_argument("ws_link: a wss:// link needs a TLS context");
+    return std::make_shared<link_impl<beast::ssl_stream<beast::tcp_stream>>>(std::move(u), timeouts, ex, *tls);
   }
   return std::make_shared<link_impl<beast::tcp_stream>>(std::move(u), timeouts, ex);
 }

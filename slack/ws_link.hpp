@@ -1,9 +1,9 @@
 #pragma once
 // One WebSocket to Slack (or the emulator): TCP, optional TLS with certificate and host-name checks,
 // the WebSocket handshake, reads, and an outbound queue drained by a single writer so at most one write
-// is ever in flight. Liveness comes from Beast's idle timeout with keep-alive pings: after half the idle
-// time without a frame a ping goes out; a link that hears nothing (not even a pong) for the whole idle
-// time fails its read with a timeout. Owned through shared_ptr by the Socket Mode client; loop thread only.
+// is ever in flight. Liveness comes from one watchdog timer per link (not Beast's per-frame timers): after
+// half the idle time without a frame a ping goes out; a link that hears nothing (not even a pong) for
+// the whole idle time is dropped, which fails its read. Owned through shared_ptr by the Socket Mode client; loop thread only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -32,8 +32,9 @@ class ws_link {
  public:
   virtual ~ws_link() = default;
 
-  // Creates a link for `u` (ws:// or wss://). `tls` must outlive the link.
-  static std::shared_ptr<ws_link> create(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, url_parts u,
+  // Creates a link for `u` (ws:// or wss://). `tls` (required for wss://, unused for ws://) must outlive
+  // the link.
+  static std::shared_ptr<ws_link> create(boost::asio::any_io_executor ex, boost::asio::ssl::context* tls, url_parts u,
                                          ws_timeouts timeouts);
 
   // Resolve, connect, TLS handshake (wss), WebSocket handshake. Throws boost::system::system_error.

@@ -9,7 +9,7 @@ namespace {
 
 SQLite::Database open_database(const std::string& path) {
   try {
-    return SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+    return SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
   } catch (const SQLite::Exception& e) {
     throw error(fmt::format("cannot open the database {}: {}", path, e.what()));
   }
@@ -28,6 +28,9 @@ database::database(const database_settings& settings) : db_(open_database(settin
     throw error(fmt::format("cannot configure the database {}: {}", settings.path, e.what()));
   }
   migrate();
+  if (settings.checkpoint_pages > 0 && settings.path != ":memory:" && !settings.path.empty()) {
+    checkpoints_ = std::make_unique<checkpointer>(db_.getHandle(), settings.path, settings.checkpoint_pages);
+  }
 }
 
 int database::latest_schema_version() { return static_cast<int>(migrations().size()); }

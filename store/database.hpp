@@ -7,8 +7,11 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "store/checkpointer.hpp"
 
 namespace tugboat::store {
 
@@ -20,6 +23,7 @@ class error : public std::runtime_error {
 struct database_settings {
   std::string path;         // a file path, or ":memory:" in unit tests
   bool durable_sync = false;  // synchronous=FULL instead of NORMAL (WAL makes NORMAL crash-safe for the app)
+  int checkpoint_pages = 1000;  // WAL size (pages) that wakes the checkpoint thread; 0: SQLite's own, inline
 };
 
 class database {
@@ -35,6 +39,7 @@ class database {
 
   SQLite::Database db_;
   int version_ = 0;
+  std::unique_ptr<checkpointer> checkpoints_;  // file databases: WAL checkpoints on a thread of their own
 };
 
 // A write transaction that rolls back unless committed (SQLite::Transaction with BEGIN IMMEDIATE).

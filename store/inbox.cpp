@@ -4,21 +4,56 @@ namespace tugboat::store {
 namespace {
 
 constexpr const char* kInsert =
-    "INSERT OR IGNORE INTO inbox(key, envelope_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?)";
+    "INSERT OR IGNORE INTO inbox(key, envelope_id, kind, payload, received_at, handled_at) VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kMarkHandled = "UPDATE inbox SET handled_at = ? WHERE key = ? AND handled_at IS NULL";
 constexpr const char* kUnhandled =
     "SELECT key, envelope_id, kind, payload, received_at FROM inbox WHERE handled_at IS NULL "
     "ORDER BY received_at LIMIT ?";
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kPrune = "DELETE FROM inbox WHERE handled_at IS NOT NULL AND received_at < ?";
 
 }  // namespace
 
-inbox::inbox(database& db) : db_(db), insert_(db.sql(), kInsert), mark_(db.sql(), kMarkHandled) {}
+inbox::inbox(database& db)
+    : db_(db), insert_(db.sql(), kInsert), mark_(db.sql(), kMarkHandled), begin_(db.sql(), kBegin),
+      commit_(db.sql(), kCommit), rollback_(db.sql(), kRollback) {}
+
+// The batch's transaction with prepared BEGIN / COMMIT (record() runs once per group commit, on the ack
+// path): rolls back unless committed, like store::transaction.
+class inbox::batch_transaction {
+ public:
+  explicit batch_transaction(inbox& in) : in_(in) {
+    in_.begin_.reset();
+    in_.begin_.exec();
+  }
+  ~batch_transaction() {
+    if (committed_) return;
+    try {
+      in_.rollback_.reset();
+      in_.rollback_.exec();
+    } catch (const SQLite::Exception&) {
+      // Nothing to undo (the failed statement already ended the transaction).
+    }
+  }
+  batch_transaction(const batch_transaction&) = delete;
+  batch_transaction& operator=(const batch_transaction&) = delete;
+  void commit() {
+    in_.commit_.reset();
+    in_.commit_.exec();
+    committed_ = true;
+  }
+
+ private:
+  inbox& in_;
+  bool committed_ = false;
+};
 
 std::vector<bool> inbox::record(std::span<const inbox_entry> entries) {
   std::vector<bool> fresh;
   fresh.reserve(entries.size());
-  transaction tx(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
+  batch_transaction tx(*this);
   for (const auto& e : entries) {
     insert_.reset();
     insert_.bindNoCopy(1, e.key);
@@ -26,6 +61,11 @@ std::vector<bool> inbox::record(std::span<const inbox_entry> entries) {
     insert_.bindNoCopy(3, e.kind);
     insert_.bindNoCopy(4, e.payload);
     insert_.bind(5, static_cast<int64_t>(e.received_at));
+    if (e.handled_at != 0) {
+      insert_.bind(6, static_cast<int64_t>(e.handled_at));
+    } else {
+      insert_.bind(6);
+    }
     fresh.push_back(insert_.exec() == 1);
   }
   tx.commit();

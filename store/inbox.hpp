@@ -18,6 +18,7 @@ struct inbox_entry {
   std::string kind;         // events_api | slash_commands | interactive
   std::string payload;      // the envelope's payload JSON (with Slack's verification token removed)
   long long received_at = 0;  // unix ms
+  long long handled_at = 0;   // unix ms; 0 while unhandled. Set at record() for what routing ignores.
 };
 
 class inbox {
@@ -25,7 +26,8 @@ class inbox {
   explicit inbox(database& db);
 
   // Records each entry; returns, per entry, true if it is new and false for a duplicate of one already
-  // recorded (in the store or earlier in the same batch). One transaction for the whole batch.
+  // recorded (in the store or earlier in the same batch). One transaction for the whole batch. An entry
+  // with handled_at set is recorded already handled (a redelivery is still recognised; it is not replayed).
   std::vector<bool> record(std::span<const inbox_entry> entries);
   bool record_one(const inbox_entry& entry);
 
@@ -38,8 +40,12 @@ class inbox {
 
  private:
   database& db_;
+  class batch_transaction;
   SQLite::Statement insert_;
   SQLite::Statement mark_;
+  SQLite::Statement begin_;
+  SQLite::Statement commit_;
+  SQLite::Statement rollback_;
 };
 
 }  // namespace tugboat::store

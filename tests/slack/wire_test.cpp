@@ -81,6 +81,36 @@ TEST_CASE("malformed frames are reported, keeping the envelope id when there is 
   CHECK_THROWS_AS(slack::decode_payload(slack::envelope_kind::events_api, "{}"), slack::decode_error);
 }
 
+TEST_CASE("an envelope's payload is cut from the frame without the token, wherever the token sits") {
+  auto payload_of = [](std::string_view frame) { return std::get<slack::envelope>(slack::decode_frame(frame)).payload; };
+  CHECK(payload_of(R"({"type":"events_api","envelope_id":"e","payload":{"token":"t","event_id":"Ev1","x":1}})") ==
+        R"({"event_id":"Ev1","x":1})");
+  CHECK(payload_of(R"({"type":"events_api","envelope_id":"e","payload":{"event_id":"Ev1", "token" : "t" }})") ==
+        R"({"event_id":"Ev1" })");
+  CHECK(payload_of(R"({"type":"slash_commands","envelope_id":"e","payload":{"token":"t"}})") == "{}");
+  CHECK(payload_of(R"({"type":"slash_commands","envelope_id":"e","payload":{"a":{"token":"kept"},"token":"t"}})") ==
+        R"({"a":{"token":"kept"}})");
+  // Escapes in the key: the general decoder takes over, with the same result.
+  CHECK(payload_of(R"({"type":"slash_commands","envelope_id":"e","payload":{"token":"t","a":1}})") ==
+        R"({"a":1})");
+}
+
+TEST_CASE("an events_api envelope arrives with its message already decoded for routing") {
+  auto env = std::get<slack::envelope>(slack::decode_frame(fixture("slack/envelope_app_mention.json")));
+  REQUIRE(env.content);
+  const auto& m = std::get<slack::message_event>(*env.content);
+  CHECK(m.mention);
+  CHECK(m.user == slack::user_id("U0ALICE"));
+  CHECK(m.channel == slack::channel_id("C0001"));
+  CHECK(m.text == "<@U0BOT> please do a release");  // not a block's "text" deeper down
+  CHECK(m.ts == slack::message_ts("1700000100.000200"));
+
+  auto other = std::get<slack::envelope>(slack::decode_frame(
+      R"({"type":"events_api","envelope_id":"e","payload":{"event_id":"Ev2","event":{"type":"reaction_added","user":"U1"}}})"));
+  REQUIRE(other.content);
+  CHECK(std::get<slack::other_payload>(*other.content).what == "event reaction_added");
+}
+
 TEST_CASE("acks carry the envelope id and an optional payload") {
   CHECK(slack::encode_ack("abc") == R"({"envelope_id":"abc"})");
   CHECK(slack::encode_ack("a\"b") == R"({"envelope_id":"a\"b"})");

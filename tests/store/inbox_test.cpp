@@ -31,6 +31,16 @@ TEST_CASE("the inbox recognises a redelivered event and replays what was never h
   CHECK(inbox.record_one(first));  // after the dedupe window, the key is free again
 }
 
+TEST_CASE("an entry recorded already handled is deduplicated but never replayed") {
+  store::database db({":memory:"});
+  store::inbox inbox(db);
+  store::inbox_entry ignored{"Ev1", "env-1", "events_api", "", 1000, 1000};
+  CHECK(inbox.record_one(ignored));
+  CHECK(inbox.unhandled().empty());
+  CHECK_FALSE(inbox.record_one({"Ev1", "env-2", "events_api", "", 2000}));
+  CHECK(inbox.unhandled().empty());
+}
+
 TEST_CASE("the inbox survives reopening the database file") {
   auto path = std::filesystem::temp_directory_path() / "tugboat-inbox-test.db";
   std::filesystem::remove(path);
