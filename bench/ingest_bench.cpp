@@ -10,53 +10,19 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "bench/proc_stats.hpp"
 #include "slack/emulator/emulator.hpp"
 #include "tests/support/child.hpp"
 
 using namespace std::chrono_literals;
+using tugboat::bench::load_average;
+using tugboat::bench::row;
+using tugboat::bench::sample;
 using tugboat::testing::child;
 using tugboat::testing::temp_dir;
-
-namespace {
-
-struct proc_sample {
-  double cpu_seconds = 0;
-  long rss_kib = 0;
-  long hwm_kib = 0;
-};
-
-proc_sample sample(int pid) {
-  proc_sample s;
-  {
-    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-    std::string content((std::istreambuf_iterator<char>(stat)), {});
-    auto close = content.rfind(')');
-    std::istringstream rest(content.substr(close + 2));
-    std::string field;
-    long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stol(field);
-      if (i == 15) stime = std::stol(field);
-    }
-    s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmRSS:")) s.rss_kib = std::stol(line.substr(6));
-    if (line.starts_with("VmHWM:")) s.hwm_kib = std::stol(line.substr(6));
-  }
-  return s;
-}
-
-void row(std::string_view what, const std::string& value, std::string_view target, bool ok) {
-  fmt::print("  {:<44} {:>14}   target {:<14} {}\n", what, value, target, ok ? "ok" : "MISSED");
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -142,6 +108,7 @@ int main(int argc, char** argv) {
   bot.signal(SIGTERM);
   const int rc = bot.wait(10s);
   row("clean exit on SIGTERM", fmt::format("exit {}", rc), "exit 0", rc == 0);
+  fmt::print("  load average: {} (timings swing with it; CPU per event much less)\n", load_average());
   emu.stop();
   return all_ok && rc == 0 ? 0 : 1;
 }
