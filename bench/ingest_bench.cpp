@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "bench/bot_process.hpp"
 #include "bench/proc_stats.hpp"
 #include "slack/emulator/emulator.hpp"
 #include "tests/support/child.hpp"
@@ -46,11 +47,7 @@ int main(int argc, char** argv) {
     cfg << "[store]\npath = \"tugboat.db\"\n[slack]\nconnections = 2\nrate_limits = false\n[log]\nlevel = \"warn\"\n";
   }
   const auto spawned = std::chrono::steady_clock::now();
-  child bot({binary, "run", "--config", dir.file("tugboat.toml")},
-            {{"SLACK_API_URL", emu.api_url()},
-             {"SLACK_APP_TOKEN", settings.app_token},
-             {"SLACK_BOT_TOKEN", settings.bot_token}},
-            dir.file("bot.log"));
+  child bot = tugboat::bench::start_bot(binary, dir.file("tugboat.toml"), emu, dir.file("bot.log"));
   if (!emu.wait_for_connections(1, 10s)) {
     fmt::print(stderr, "the bot did not connect:\n{}", bot.log());
     return 1;

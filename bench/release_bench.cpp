@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bot_process.hpp"
 #include "bench/proc_stats.hpp"
 #include "core/subprocess.hpp"
 #include "slack/emulator/emulator.hpp"
@@ -223,11 +224,7 @@ every = "24h"
                        fmt::arg("repo", repo.string()), fmt::arg("qa", dir.file("qa") + "/*.xml"),
                        fmt::arg("work", dir.file("work")));
   }
-  child bot({binary, "run", "--config", dir.file("tugboat.toml")},
-            {{"SLACK_API_URL", emu.api_url()},
-             {"SLACK_APP_TOKEN", settings.app_token},
-             {"SLACK_BOT_TOKEN", settings.bot_token}},
-            dir.file("bot.log"));
+  child bot = tugboat::bench::start_bot(binary, dir.file("tugboat.toml"), emu, dir.file("bot.log"));
   if (!emu.wait_for_connections(2, 10s)) {
     fmt::print(stderr, "the bot did not connect:\n{}", bot.log());
     return 1;
