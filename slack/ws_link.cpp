@@ -24,6 +24,18 @@ namespace websocket = beast::websocket;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 
+// The completion handler of a task spawned for a link: logs how it failed, at `l`.
+auto log_failure(log::level l, std::string_view what) {
+  return [l, what](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::write(l, "socket", fmt::format("{} failed: {}", what, ex.what()));
+    }
+  };
+}
+
 template <typename NextLayer>
 class link_impl final : public ws_link, public std::enable_shared_from_this<link_impl<NextLayer>> {
  public:
@@ -55,14 +67,8 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     ws_.read_message_max(16 * 1024 * 1024);
     co_await ws_.async_handshake(url_.host_header(), url_.target, use_awaitable);
     heard_ = true;
-    asio::co_spawn(ws_.get_executor(), watchdog(this->shared_from_this()), [](const std::exception_ptr& e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log::warn("socket", "liveness watchdog failed: {}", ex.what());
-      }
-    });
+    asio::co_spawn(ws_.get_executor(), watchdog(this->shared_from_this()),
+                   log_failure(log::level::warn, "liveness watchdog"));
   }
 
   asio::awaitable<ws_message> read() override {
@@ -77,14 +83,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     queue_.push_back(std::move(text));
     if (!writing_) {
       writing_ = true;
-      asio::co_spawn(ws_.get_executor(), drain(this->shared_from_this()), [](const std::exception_ptr& e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::debug("socket", "write failed: {}", ex.what());
-        }
-      });
+      asio::co_spawn(ws_.get_executor(), drain(this->shared_from_this()), log_failure(log::level::debug, "write"));
     }
   }
 
