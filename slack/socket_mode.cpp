@@ -142,6 +142,10 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
           continue;
         }
         auto decoded = decode_frame(message.text);
+        if (message.invalid_utf8) {  // reported as malformed, but acked if it names its envelope
+          auto* env = std::get_if<envelope>(&decoded);
+          decoded = malformed_frame{"a text frame that is not valid UTF-8", env ? env->envelope_id : std::string()};
+        }
         if (auto* env = std::get_if<envelope>(&decoded)) {
           ++self->stats.envelopes;
           ack_sender ack = [weak = std::weak_ptr<ws_link>(link), self, id = env->envelope_id,
@@ -202,7 +206,7 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
         }
       }
     } catch (const boost::system::system_error& e) {
-      if (!self->stopping && !replaced) log::warn(kLog, "connection {} lost: {}", slot, e.code().message());
+      if (!self->stopping && !replaced) log::warn(kLog, "connection {} lost: {}", slot, e.what());
     }
     self->links.erase(link);
     if (hello) --self->stats.open;

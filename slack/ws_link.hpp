@@ -1,9 +1,12 @@
 #pragma once
 // One WebSocket to Slack (or the emulator): TCP, optional TLS with certificate and host-name checks,
-// the WebSocket handshake, reads, and an outbound queue drained by a single writer so at most one write
-// is ever in flight. Liveness comes from one watchdog timer per link (not Beast's per-frame timers): after
-// half the idle time without a frame a ping goes out; a link that hears nothing (not even a pong) for
-// the whole idle time is dropped, which fails its read. Owned through shared_ptr by the Socket Mode client; loop thread only.
+// the opening handshake, reads, writes, pings and the close handshake. The framing is our own
+// (slack/ws_frame.hpp) rather than Beast's stream, for throughput: one read takes in as many frames as the
+// kernel has (a 64 KiB buffer), and everything queued while a write is in flight — a batch's acks, a
+// pong — leaves in the next single write, one syscall for many frames.
+// Liveness comes from one watchdog timer per link: after half the idle time without a frame a ping goes
+// out; a link that hears nothing (not even a pong) for the whole idle time is dropped, which fails its
+// read. Owned through shared_ptr by the Socket Mode client; loop thread only.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -26,6 +29,7 @@ struct ws_timeouts {
 struct ws_message {
   std::string text;
   bool binary = false;
+  bool invalid_utf8 = false;  // a text message that is not UTF-8 (delivered anyway, for the caller to report)
 };
 
 class ws_link {
@@ -39,11 +43,13 @@ class ws_link {
 
   // Resolve, connect, TLS handshake (wss), WebSocket handshake. Throws boost::system::system_error.
   virtual boost::asio::awaitable<void> connect() = 0;
-  // The next message. Throws boost::system::system_error when the link closes or fails.
+  // The next data message (fragments joined; pings answered on the way). Throws
+  // boost::system::system_error when the link closes, fails or the peer breaks the protocol.
   virtual boost::asio::awaitable<ws_message> read() = 0;
   // Queues a text frame; returns at once. Frames queued after close() are dropped.
   virtual void send(std::string text) = 0;
-  // Sends a close frame (going_away) and waits for the peer's, bounded by the connect timeout.
+  // Sends what is queued, then a close frame (going_away), and waits for the peer's, bounded by the
+  // connect timeout; then drops the TCP connection.
   virtual boost::asio::awaitable<void> close() = 0;
   // Drops the TCP connection at once (used when a close handshake is not worth waiting for).
   virtual void abort() = 0;
