@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
   row("ack latency p50 / p99 (full speed)", fmt::format("{:.2f}/{:.2f} ms", summary.p50_us / 1000, summary.p99_us / 1000),
       "(report)", true);
   row("CPU per event (inbox write included)", fmt::format("{:.1f} µs", cpu_us), "≤ 10 µs", cpu_us <= 10);
+  row("wake-ups per event", fmt::format("{:.2f}", static_cast<double>(after.runs - before.runs) / static_cast<double>(events)),
+      "(report)", true);
   all_ok &= full.finished && cpu_us <= 10;
 
   // 1,000 events per second, with a refresh of every connection in the middle.

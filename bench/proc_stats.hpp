@@ -17,6 +17,7 @@ struct proc_sample {
   double children_seconds = 0;  // children it has waited for (git, release commands)
   long rss_kib = 0;
   long hwm_kib = 0;  // peak RSS
+  long long runs = 0;  // times its threads were scheduled in (about one per wake-up)
 };
 
 inline proc_sample sample(int pid) {
@@ -42,8 +43,9 @@ inline proc_sample sample(int pid) {
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), ec)) {
     std::ifstream schedstat(task.path() / "schedstat");
-    long long ns = 0;
+    long long ns = 0, waited_ns = 0, runs = 0;
     if (schedstat >> ns) precise += static_cast<double>(ns) / 1e9;
+    if (schedstat >> waited_ns >> runs) s.runs += runs;
   }
   if (precise + 0.01 >= s.cpu_seconds) s.cpu_seconds = precise;
   std::ifstream status(fmt::format("/proc/{}/status", pid));

@@ -119,6 +119,7 @@ asio::awaitable<void> app::start() {
   handlers.on_envelope = [svc = p.svc.get()](const slack::envelope& e, slack::ack_sender ack) {
     svc->on_envelope(e, std::move(ack));
   };
+  handlers.before_read = [svc = p.svc.get()] { return svc->read_gate(); };
   handlers.on_hello = [trimmed = false](const slack::hello_frame&) mutable {
     // Start-up (config, migrations, recovery) is over: give its freed heap back to the system once.
     if (!trimmed) malloc_trim(0);

@@ -1,6 +1,8 @@
 #include "bot/service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -14,8 +16,9 @@ namespace {
 namespace asio = boost::asio;
 constexpr std::string_view kLog = "bot";
 constexpr std::size_t kMaxBatch = 128;  // envelopes per inbox transaction at most
-// In a burst (an envelope within kBurstGap of the last commit) the commit waits kLinger for more, so a
-// flood shares transactions; at a steady 1,000/s nothing waits.
+// In a burst (an envelope within kBurstGap of the last commit) the commit waits kLinger, and reads wait
+// for the commit (read_gate), so a flood's frames pile up in the kernel meanwhile and the next read, commit
+// and write of acks each serve many envelopes; at a steady 1,000/s nothing waits.
 constexpr auto kBurstGap = std::chrono::microseconds{250};
 constexpr auto kLinger = std::chrono::microseconds{400};
 
@@ -45,7 +48,7 @@ std::string help_text(const access_rules& access, const slack::user_id& user) {
 
 service::service(asio::any_io_executor ex, store::inbox& inbox, workflows::engine& engine, const clock& now,
                  identity me, access_rules access)
-    : linger_(ex), ex_(std::move(ex)), inbox_(inbox), engine_(engine), clock_(now), me_(std::move(me)),
+    : linger_(ex), flushed_(ex), ex_(std::move(ex)), inbox_(inbox), engine_(engine), clock_(now), me_(std::move(me)),
       access_(std::move(access)) {}
 
 void service::on_envelope(const slack::envelope& envelope, slack::ack_sender ack) {
@@ -71,6 +74,8 @@ void service::on_envelope(const slack::envelope& envelope, slack::ack_sender ack
   if (!flush_posted_) {
     flush_posted_ = true;
     if (std::chrono::steady_clock::now() - last_flush_ < kBurstGap) {
+      lingering_ = true;
+      flushed_.expires_at(asio::steady_timer::time_point::max());
       linger_.expires_after(kLinger);
       linger_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) flush();
@@ -92,6 +97,10 @@ void service::flush() {
   }
   flush_posted_ = false;
   flush_seen_ = 0;
+  if (lingering_) {
+    lingering_ = false;
+    flushed_.cancel();  // the reads held back by read_gate go on
+  }
   last_flush_ = std::chrono::steady_clock::now();
   auto batch = std::move(queue_);
   queue_.clear();
@@ -121,6 +130,12 @@ void service::flush() {
     }
     spawn(std::move(q.entry));
   }
+}
+
+asio::awaitable<void> service::read_gate() {
+  if (!lingering_) co_return;
+  boost::system::error_code ec;
+  co_await flushed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
 void service::replay() {

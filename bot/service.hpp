@@ -39,6 +39,10 @@ class service {
 
   // Socket Mode hook: queue the envelope for the next group commit, which acks it. Never throws.
   void on_envelope(const slack::envelope& envelope, slack::ack_sender ack);
+  // Socket Mode hook, awaited before a connection reads from its socket: while a burst's commit lingers
+  // it waits for that commit, so the burst's next frames pile up in the kernel and arrive in one read
+  // (one wake-up and one syscall for many envelopes, not one each).
+  boost::asio::awaitable<void> read_gate();
   // Handles every inbox row left unhandled by a previous run.
   void replay();
 
@@ -65,6 +69,8 @@ class service {
   std::size_t flush_seen_ = 0;  // queue size when flush() last looked (it waits while the queue grows)
   std::chrono::steady_clock::time_point last_flush_{};  // when the last group commit was made
   boost::asio::steady_timer linger_;                    // a burst's short wait for more envelopes
+  boost::asio::steady_timer flushed_;                   // read_gate's wait while lingering; flush() ends it
+  bool lingering_ = false;
   void answer(const std::string& key, const request& r);
   void reply(const std::string& key, const request& r, std::string text, bool privately = false);
   void on_quickfix(const std::string& key, const request& r);

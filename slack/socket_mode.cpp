@@ -135,6 +135,7 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
     milliseconds next_delay{0};
     try {
       for (;;) {
+        if (self->handlers.before_read && !link->buffered()) co_await self->handlers.before_read();
         auto message = co_await link->read();
         if (message.binary) {
           ++self->stats.malformed;

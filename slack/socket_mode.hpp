@@ -50,6 +50,10 @@ struct socket_mode_handlers {
   // Every envelope. The handler makes it durable and then calls `ack` — at once, or after a batched
   // commit in the same loop turn. Must not block.
   std::function<void(const envelope&, ack_sender ack)> on_envelope;
+  // Awaited before a connection reads from its socket (not while frames are still buffered); optional.
+  // The bot holds reads back with it while a burst's commit lingers, so frames pile up in the kernel and
+  // one read takes them all.
+  std::function<boost::asio::awaitable<void>()> before_read;
   // A connection said hello (for logs and readiness).
   std::function<void(const hello_frame&)> on_hello;
   // The client stopped for good (link_disabled, auth failure). Called once.

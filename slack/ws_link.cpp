@@ -103,7 +103,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     } catch (const std::exception& e) {
       failure = e.what();
     }
-    deadline_.cancel();
+    disarm_deadline();
     if (timed_out_) throw system_error(asio::error::timed_out, "WebSocket connect");
     if (code) throw system_error(code, "WebSocket connect");
     if (!failure.empty()) throw std::runtime_error(failure);
@@ -160,7 +160,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
         for (;;) (void)co_await read();  // until the peer's close frame ends it
       } catch (const std::exception&) {
       }
-      deadline_.cancel();
+      disarm_deadline();
     }
     abort();
   }
@@ -178,6 +178,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   }
 
   std::size_t queued() const override { return out_frames_; }
+  bool buffered() const override { return rbegin_ < rend_; }
   const url_parts& where() const override { return url_; }
 
  private:
@@ -349,13 +350,19 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   // Closes the socket if the connect (or a close handshake without a reader) outlasts `limit`.
   void arm_deadline(std::chrono::milliseconds limit) {
     deadline_.expires_after(limit);
-    deadline_.async_wait([weak = this->weak_from_this()](const error_code& ec) {
+    deadline_.async_wait([weak = this->weak_from_this(), armed = ++deadline_armed_](const error_code& ec) {
       auto self = weak.lock();
-      if (ec || !self) return;
+      // A handler already queued when the deadline was disarmed is stale: the link is past that step.
+      if (ec || !self || self->deadline_armed_ != armed) return;
       self->timed_out_ = true;
       error_code ignored;
       socket_of(self->stream_).close(ignored);
     });
+  }
+
+  void disarm_deadline() {
+    ++deadline_armed_;
+    deadline_.cancel();
   }
 
   // Liveness, one timer per link: every half idle period, a link that heard nothing (no frame, no pong)
@@ -410,6 +417,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   bool aborted_ = false;           // the socket is closed
   bool drop_after_write_ = false;  // close the socket once the queued frames are written
   bool timed_out_ = false;
+  unsigned deadline_armed_ = 0;  // which arming of deadline_ is current
   bool heard_ = false;  // a frame or control frame arrived since the watchdog last looked
 };
 

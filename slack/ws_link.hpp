@@ -54,6 +54,8 @@ class ws_link {
   // Drops the TCP connection at once (used when a close handshake is not worth waiting for).
   virtual void abort() = 0;
   virtual std::size_t queued() const = 0;
+  // Bytes of the peer's are read but not yet parsed: the next read() may return without a syscall.
+  virtual bool buffered() const = 0;
   virtual const url_parts& where() const = 0;
 };
 

@@ -1,4 +1,5 @@
 #include "slack/wire.hpp"
+#include "slack/wire_scan.hpp"
 
 #include <doctest/doctest.h>
 
@@ -115,4 +116,26 @@ TEST_CASE("acks carry the envelope id and an optional payload") {
   CHECK(slack::encode_ack("abc") == R"({"envelope_id":"abc"})");
   CHECK(slack::encode_ack("a\"b") == R"({"envelope_id":"a\"b"})");
   CHECK(slack::encode_ack("abc", R"({"text":"hi"})") == R"({"envelope_id":"abc","payload":{"text":"hi"}})");
+}
+
+TEST_CASE("ordinary envelopes take the one-pass scan, not the general decoder") {
+  // The general decoder gives the same results, so only a direct look at the scan shows it is used.
+  const std::string mention = fixture("slack/envelope_app_mention.json");
+  auto scanned = slack::detail::scan_envelope(mention);
+  REQUIRE(scanned);
+  const auto& env = std::get<slack::envelope>(*scanned);
+  CHECK(env.event_id == "Ev0001MENTION");
+  CHECK(env.payload.find("legacyverificationtoken") == std::string::npos);
+  REQUIRE(env.content);
+
+  const std::string escaped =
+      R"({"type":"events_api","envelope_id":"e2","payload":{"team_id":"T1","token":"t\"x","event":)"
+      R"({"type":"message","user":"U1","channel":"C1","text":"say \"hi\"\n caf\u00e9 \ud83d\udea2","ts":"1.2"},)"
+      R"("event_id":"Ev9"}})";
+  auto second = slack::detail::scan_envelope(escaped);
+  REQUIRE(second);
+  const auto& e2 = std::get<slack::envelope>(*second);
+  CHECK(e2.payload == R"({"team_id":"T1","event":{"type":"message","user":"U1","channel":"C1","text":)"
+                      R"("say \"hi\"\n caf\u00e9 \ud83d\udea2","ts":"1.2"},"event_id":"Ev9"})");
+  CHECK(std::get<slack::message_event>(*e2.content).text == "say \"hi\"\n caf\xc3\xa9 \xf0\x9f\x9a\xa2");
 }
