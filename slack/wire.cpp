@@ -67,8 +67,12 @@ envelope_kind envelope_kind_from(std::string_view type) {
 }
 
 frame decode_frame(std::string_view text) {
-  // Envelopes, nearly every frame, take the one-pass scan; the rest (and odd shapes) the DOM below.
+  // Envelopes, nearly every frame, take the one-pass scan; the rest (and odd shapes) the DOM.
   if (auto scanned = detail::scan_envelope(text)) return std::move(*scanned);
+  return detail::decode_frame_general(text);
+}
+
+frame detail::decode_frame_general(std::string_view text) {
   rj::Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) return malformed_frame{parse_error(doc), {}};

@@ -130,12 +130,12 @@ TEST_CASE("ordinary envelopes take the one-pass scan, not the general decoder") 
 
   const std::string escaped =
       R"({"type":"events_api","envelope_id":"e2","payload":{"team_id":"T1","token":"t\"x","event":)"
-      R"({"type":"message","user":"U1","channel":"C1","text":"say \"hi\"\n caf\u00e9 \ud83d\udea2","ts":"1.2"},)"
+      R"({"type":"message","user":"U1","channel":"C1","text":"say \"hi\"\n caf\u00e9 )" "\xf0\x9f\x9a\xa2" R"(","ts":"1.2"},)"
       R"("event_id":"Ev9"}})";
   auto second = slack::detail::scan_envelope(escaped);
   REQUIRE(second);
   const auto& e2 = std::get<slack::envelope>(*second);
   CHECK(e2.payload == R"({"team_id":"T1","event":{"type":"message","user":"U1","channel":"C1","text":)"
-                      R"("say \"hi\"\n caf\u00e9 \ud83d\udea2","ts":"1.2"},"event_id":"Ev9"})");
+                      R"("say \"hi\"\n caf\u00e9 )" "\xf0\x9f\x9a\xa2" R"(","ts":"1.2"},"event_id":"Ev9"})");
   CHECK(std::get<slack::message_event>(*e2.content).text == "say \"hi\"\n caf\xc3\xa9 \xf0\x9f\x9a\xa2");
 }
