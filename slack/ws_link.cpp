@@ -113,16 +113,15 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   }
 
   asio::awaitable<ws_message> read() override {
-    reading_ = true;
+    // One reader at a time. A second only meets the first when close() reads for the peer's close frame
+    // while the link's owner was away between reads (waiting on the bot's read gate): the link is closing.
+    if (socket_read_pending_) throw system_error(asio::error::operation_aborted, "the WebSocket is closing");
     for (;;) {
       while (rbegin_ < rend_) {
         auto parsed = ws::parse_frame(std::string_view(rbuf_.get() + rbegin_, rend_ - rbegin_), kMaxMessage);
         if (auto* f = std::get_if<ws::frame>(&parsed)) {
           rbegin_ += f->size;
-          if (auto message = on_frame(*f)) {
-            reading_ = false;
-            co_return std::move(*message);
-          }
+          if (auto message = on_frame(*f)) co_return std::move(*message);
           continue;
         }
         if (auto* v = std::get_if<ws::violation>(&parsed)) fail_protocol(v->close_code, v->what);
@@ -131,8 +130,10 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
       }
       if (rbegin_ == rend_) reset_buffer();
       error_code ec;
+      socket_read_pending_ = true;
       const std::size_t n = co_await stream_.async_read_some(
           asio::buffer(rbuf_.get() + rend_, rcap_ - rend_), asio::redirect_error(use_awaitable, ec));
+      socket_read_pending_ = false;
       if (ec) stop_reading(system_error(ec));
       rend_ += n;
       heard_ = true;
@@ -149,7 +150,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     closing_ = true;
     watchdog_.cancel();
     queue(ws::opcode::close, ws::close_payload(ws::close_going_away));
-    if (reading_) {
+    if (socket_read_pending_) {
       // The reader sees the peer's close frame (or the end of the stream) and wakes us.
       close_wait_.expires_after(timeouts_.connect);
       error_code ec;
@@ -290,7 +291,6 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   }
 
   [[noreturn]] void stop_reading(const system_error& why) {
-    reading_ = false;
     close_wait_.cancel();  // a close() waiting for the peer need wait no longer
     throw why;
   }
@@ -412,7 +412,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   std::string inflight_;
   std::size_t out_frames_ = 0;
   bool writing_ = false;
-  bool reading_ = false;
+  bool socket_read_pending_ = false;  // a read() waits for the socket
   bool closing_ = false;           // a close frame is queued or sent: no more data frames
   bool aborted_ = false;           // the socket is closed
   bool drop_after_write_ = false;  // close the socket once the queued frames are written

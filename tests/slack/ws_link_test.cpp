@@ -374,6 +374,37 @@ TEST_CASE("close() without a reader: going away, the server's close, then the co
   CHECK(took < 1000);  // the connect timeout (the close handshake's bound) is 2000 ms
 }
 
+TEST_CASE("close() while the owner is between reads: close() reads the server's close, a later read() fails at once") {
+  // The Socket Mode loop waits on the bot's read gate between reads; a refresh may retire the link then.
+  asio::io_context io;
+  close_seen closing;
+  std::optional<failure> late;
+  peer p(io, [&](tcp::socket& s) {
+    websocket::stream<tcp::socket&> ws(s);
+    ws.accept();
+    closing = answer_client_close(s, 1001, 300ms);  // close() is still waiting when read() is called
+  });
+  auto link = make_link(io, p.port());
+  run_client(io, link, [&]() -> awaitable<void> {
+    co_await link->connect();
+    bool closed = false;
+    asio::co_spawn(io, link->close(), [&](const std::exception_ptr&) { closed = true; });
+    asio::steady_timer pause(io, 20ms);
+    co_await pause.async_wait(use_awaitable);  // close() is now waiting for the server inside its own read
+    late = co_await failure_of(link->read());
+    for (int i = 0; i < 200 && !closed; ++i) {
+      pause.expires_after(10ms);
+      co_await pause.async_wait(use_awaitable);
+    }
+    CHECK(closed);
+  }());
+  p.finish();
+  check_client_close(closing, 1001);
+  REQUIRE(late);
+  CAPTURE(late->what);
+  CHECK(late->what.find("closing") != std::string::npos);
+}
+
 TEST_CASE("close() with a concurrent reader: the reader gets what came before the server's close") {
   asio::io_context io;
   client_frame close;

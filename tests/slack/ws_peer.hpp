@@ -400,9 +400,11 @@ struct close_seen {
   bool eof = false;
 };
 
-close_seen answer_client_close(tcp::socket& s, std::uint16_t reply = 1000) {
+close_seen answer_client_close(tcp::socket& s, std::uint16_t reply = 1000,
+                                std::chrono::milliseconds delay = std::chrono::milliseconds(0)) {
   close_seen seen;
   seen.frame = read_client_frame(s);
+  if (delay.count() > 0) std::this_thread::sleep_for(delay);
   write_all(s, server_frame(kClose, close_body(reply)));
   seen.eof = read_to_eof(s);
   return seen;
