@@ -111,7 +111,7 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
         fail(e.what());
         co_return nullptr;
       } catch (const std::exception& e) {
-        failure = e.what();
+        failure = describe_failure(e);
       }
       if (link) links.erase(link);
       if (stopping) co_return nullptr;
@@ -207,7 +207,7 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
         }
       }
     } catch (const boost::system::system_error& e) {
-      if (!self->stopping && !replaced) log::warn(kLog, "connection {} lost: {}", slot, e.what());
+      if (!self->stopping && !replaced) log::warn(kLog, "connection {} lost: {}", slot, describe_failure(e));
     }
     self->links.erase(link);
     if (hello) --self->stats.open;

@@ -423,6 +423,14 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
 
 }  // namespace
 
+std::string describe_failure(const std::exception& e) {
+  std::string what = e.what();
+  if (dynamic_cast<const system_error*>(&e) != nullptr && what.ends_with(']')) {
+    if (const auto at = what.rfind(" ["); at != std::string::npos) what.erase(at);
+  }
+  return what;
+}
+
 std::shared_ptr<ws_link> ws_link::create(asio::any_io_executor ex, asio::ssl::context* tls, url_parts u,
                                          ws_timeouts timeouts) {
   if (u.tls()) {

@@ -10,6 +10,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -58,5 +59,9 @@ class ws_link {
   virtual bool buffered() const = 0;
   virtual const url_parts& where() const = 0;
 };
+
+// What went wrong, for the log: an exception's message without the " [category:value at file:line …]"
+// that Boost appends to a system_error's what().
+std::string describe_failure(const std::exception& e);
 
 }  // namespace tugboat::slack

@@ -1,4 +1,7 @@
 #include "slack/ws_frame.hpp"
+#include "slack/ws_link.hpp"
+
+#include <boost/system/system_error.hpp>
 
 #include <doctest/doctest.h>
 
@@ -158,4 +161,15 @@ TEST_CASE("base64 and the handshake's accept value match the RFCs' examples") {
   CHECK(ws::accept_for("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");  // RFC 6455 §1.3
   // A key long enough that the SHA-1 input spans two blocks (value from Python's hashlib).
   CHECK(ws::accept_for(std::string(40, 'k')) == "GVvUU5IihR2eT0KQ2Ib+uuN3v3c=");
+}
+
+TEST_CASE("a link failure reads without Boost's category and source-location suffix") {
+  static constexpr boost::source_location where = BOOST_CURRENT_LOCATION;
+  boost::system::error_code ec;
+  ec.assign(ECONNRESET, boost::system::system_category(), &where);
+  const boost::system::system_error e(ec, "WebSocket connect");
+  CHECK(std::string(e.what()).find(" [system:") != std::string::npos);  // what Boost gives
+  CHECK(describe_failure(e) == "WebSocket connect: Connection reset by peer");
+  CHECK(describe_failure(std::runtime_error("the WebSocket upgrade was refused: HTTP 403 [x]")) ==
+        "the WebSocket upgrade was refused: HTTP 403 [x]");
 }
