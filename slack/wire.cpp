@@ -106,7 +106,9 @@ frame detail::decode_frame_general(std::string_view text) {
     return malformed_frame{"envelope has no payload object", e.envelope_id};
   }
   auto& body = it->value;
-  body.RemoveMember("token");
+  // EraseMember keeps the members' order (RemoveMember moves the last one into the gap, which would make a
+  // repeated key's later copy the "first" and disagree with the one-pass scan).
+  if (auto token = body.FindMember("token"); token != body.MemberEnd()) body.EraseMember(token);
   if (e.kind == envelope_kind::events_api) {
     e.event_id = str(body, "event_id");
     if (e.event_id.empty()) return malformed_frame{"events_api envelope without payload.event_id", e.envelope_id};

@@ -119,6 +119,12 @@ void append_frame(std::string& out, opcode op, std::string_view payload, std::ui
   for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(payload[i]) ^ key[i & 3];
 }
 
+bool valid_close_code(std::uint16_t code) {
+  if (code >= 1000 && code <= 1003) return true;
+  if (code >= 1007 && code <= 1011) return true;
+  return code >= 3000 && code <= 4999;
+}
+
 std::string close_payload(std::uint16_t code, std::string_view reason) {
   std::string out;
   out.push_back(static_cast<char>(code >> 8));

@@ -49,6 +49,10 @@ parse_result parse_frame(std::string_view bytes, std::uint64_t max_payload);
 // Appends one client frame with FIN set: header, then `payload` masked with `mask`.
 void append_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask);
 
+// Whether a close frame may carry `code` (RFC 6455 §7.4: the defined codes that may be sent, and the
+// ranges for libraries and applications); 1005, 1006 and 1015 never appear on the wire.
+bool valid_close_code(std::uint16_t code);
+
 // The payload of a close frame: the code (network order) and a reason of at most 123 bytes.
 std::string close_payload(std::uint16_t code, std::string_view reason = {});
 

@@ -107,6 +107,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     if (timed_out_) throw system_error(asio::error::timed_out, "WebSocket connect");
     if (code) throw system_error(code, "WebSocket connect");
     if (!failure.empty()) throw std::runtime_error(failure);
+    connected_ = true;
     heard_ = true;
     asio::co_spawn(stream_.get_executor(), watchdog(this->shared_from_this()),
                    log_failure(log::level::warn, "liveness watchdog"));
@@ -116,6 +117,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     // One reader at a time. A second only meets the first when close() reads for the peer's close frame
     // while the link's owner was away between reads (waiting on the bot's read gate): the link is closing.
     if (socket_read_pending_) throw system_error(asio::error::operation_aborted, "the WebSocket is closing");
+    if (!connected_) throw system_error(asio::error::not_connected, "WebSocket read");
     for (;;) {
       while (rbegin_ < rend_) {
         auto parsed = ws::parse_frame(std::string_view(rbuf_.get() + rbegin_, rend_ - rbegin_), kMaxMessage);
@@ -141,12 +143,16 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   }
 
   void send(std::string text) override {
-    if (closing_) return;
+    if (closing_ || !connected_) return;
     queue(ws::opcode::text, text);
   }
 
   asio::awaitable<void> close() override {
     if (closing_) co_return;
+    if (!connected_) {  // still connecting: there is no WebSocket to close yet
+      abort();
+      co_return;
+    }
     closing_ = true;
     watchdog_.cancel();
     queue(ws::opcode::close, ws::close_payload(ws::close_going_away));
@@ -222,6 +228,12 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
     if (!boost::beast::iequals(res[http::field::upgrade], "websocket")) {
       throw std::runtime_error("the WebSocket upgrade was answered without Upgrade: websocket");
     }
+    if (!http::token_list(res[http::field::connection]).exists("upgrade")) {
+      throw std::runtime_error("the WebSocket upgrade was answered without Connection: Upgrade");
+    }
+    if (res.count(http::field::sec_websocket_extensions) > 0 || res.count(http::field::sec_websocket_protocol) > 0) {
+      throw std::runtime_error("the WebSocket upgrade was answered with an extension or subprotocol nobody asked for");
+    }
     if (res[http::field::sec_websocket_accept] != ws::accept_for(key)) {
       throw std::runtime_error("the WebSocket upgrade was answered with a wrong Sec-WebSocket-Accept");
     }
@@ -266,12 +278,17 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
 
   // The peer's close frame: answer it (unless we started the close), then the read fails with eof.
   [[noreturn]] void on_close(std::string_view payload) {
+    if (payload.size() == 1) fail_protocol(ws::close_protocol_error, "a close frame with a one-byte payload");
     const int code = payload.size() >= 2
                          ? (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1])
                          : 0;
+    if (payload.size() >= 2 && !ws::valid_close_code(static_cast<std::uint16_t>(code))) {
+      fail_protocol(ws::close_protocol_error, "a close frame with a code no endpoint may send");
+    }
     if (!closing_) {
       closing_ = true;
       watchdog_.cancel();
+      // The peer's code echoed (RFC 6455 §5.5.1); a close without a code is answered without one.
       queue(ws::opcode::close, payload.size() >= 2 ? ws::close_payload(static_cast<std::uint16_t>(code)) : "");
     }
     drop_after_write_ = true;
@@ -290,7 +307,10 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
                               fmt::format("WebSocket protocol error: {}", what)));
   }
 
+  // Every way read() fails ends here: the link is done for, so its watchdog stops too.
   [[noreturn]] void stop_reading(const system_error& why) {
+    closing_ = true;
+    watchdog_.cancel();
     close_wait_.cancel();  // a close() waiting for the peer need wait no longer
     throw why;
   }
@@ -304,6 +324,14 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
       std::memcpy(bigger.get(), rbuf_.get() + rbegin_, rend_ - rbegin_);
       rbuf_ = std::move(bigger);
       rcap_ = cap;
+      rend_ -= rbegin_;
+      rbegin_ = 0;
+    } else if (rcap_ > kReadBuffer && needed <= kReadBuffer && rend_ - rbegin_ <= kReadBuffer / 2) {
+      // A big message is gone but traffic never left the buffer empty: back to the usual size.
+      auto smaller = std::make_unique_for_overwrite<char[]>(kReadBuffer);
+      std::memcpy(smaller.get(), rbuf_.get() + rbegin_, rend_ - rbegin_);
+      rbuf_ = std::move(smaller);
+      rcap_ = kReadBuffer;
       rend_ -= rbegin_;
       rbegin_ = 0;
     } else if (rcap_ - rbegin_ < needed || (rbegin_ > 0 && rcap_ - rend_ < kReadBuffer / 4)) {
@@ -340,8 +368,14 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
       inflight_.swap(out_);
       out_.clear();
       out_frames_ = 0;
-      co_await asio::async_write(stream_, asio::buffer(inflight_), use_awaitable);
+      error_code ec;
+      co_await asio::async_write(stream_, asio::buffer(inflight_), asio::redirect_error(use_awaitable, ec));
       inflight_.clear();
+      if (ec) {  // a link that cannot send its acks is no use: drop it, so its reader fails and it is replaced
+        if (!aborted_) log::debug("socket", "{}: write failed ({}); dropping the connection", url_.host, ec.message());
+        abort();
+        break;
+      }
     }
     if (drop_after_write_) abort();
     (void)self;
@@ -417,6 +451,7 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   bool aborted_ = false;           // the socket is closed
   bool drop_after_write_ = false;  // close the socket once the queued frames are written
   bool timed_out_ = false;
+  bool connected_ = false;  // the opening handshake is done
   unsigned deadline_armed_ = 0;  // which arming of deadline_ is current
   bool heard_ = false;  // a frame or control frame arrived since the watchdog last looked
 };

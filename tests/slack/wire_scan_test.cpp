@@ -128,6 +128,11 @@ TEST_CASE("the scan agrees with the general decoder on edge cases") {
       R"({"type":"events_api","type":"slash_commands","envelope_id":"e","envelope_id":"f","payload":{"event_id":"E"}})",
       R"({"type":"events_api","envelope_id":"e","payload":{"event_id":"E","token":1}})",
       R"({"type":"events_api","envelope_id":"e","payload":{"event_id":"E","token":"a","token":"b"}})",
+      // a repeated key after the token: the first copy wins on both sides (the DOM once moved the last
+      // member into the token's place, making the later copy the first)
+      R"({"type":"events_api","envelope_id":"E1","payload":{"token":"t","event_id":"A","x":1,"event_id":"B"}})",
+      R"({"type":"events_api","envelope_id":"E1","payload":{"token":"t","event_id":"A","event":{"type":"message",)"
+      R"("text":"first"},"event_id":"B","event":{"type":"message","text":"second"}}})",
       R"({"type":"events_api","envelope_id":"e","payload":"not an object"})",
       R"({"type":"events_api","envelope_id":"e","payload":{"event":{"type":"message"}}})",
       R"({"type":"events_api","payload":{"event_id":"E"}})",

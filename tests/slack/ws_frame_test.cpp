@@ -128,6 +128,17 @@ TEST_CASE("client frames are masked and carry the payload for every length form"
   }
 }
 
+TEST_CASE("close codes that may be sent are told from those that may not") {
+  for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 4999}) {
+    CAPTURE(code);
+    CHECK(ws::valid_close_code(static_cast<std::uint16_t>(code)));
+  }
+  for (int code : {0, 999, 1004, 1005, 1006, 1012, 1015, 2999, 5000}) {
+    CAPTURE(code);
+    CHECK_FALSE(ws::valid_close_code(static_cast<std::uint16_t>(code)));
+  }
+}
+
 TEST_CASE("a close payload is the code in network order and a reason cut to 123 bytes") {
   CHECK(ws::close_payload(1001) == std::string("\x03\xe9", 2));
   auto p = ws::close_payload(1000, std::string(200, 'r'));

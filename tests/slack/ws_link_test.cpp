@@ -302,6 +302,10 @@ TEST_CASE("other protocol violations from the server fail the read") {
     expect_protocol_error(server_frame(kPing, std::string(126, 'p')), 1002);
   }
   SUBCASE("an unknown opcode") { expect_protocol_error(server_frame(3, "?"), 1002); }
+  SUBCASE("a close frame with a one-byte payload") { expect_protocol_error(server_frame(kClose, "x"), 1002); }
+  SUBCASE("a close frame with 1005, a code that never goes on the wire") {
+    expect_protocol_error(server_frame(kClose, close_body(1005)), 1002);
+  }
   SUBCASE("a frame over the message limit, refused from its header alone") {
     std::string header;
     header.push_back(static_cast<char>(0x80 | kText));
@@ -662,6 +666,12 @@ TEST_CASE("a refused upgrade fails connect()") {
     expect_refused_upgrade(switching("Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n"), "Sec-WebSocket-Accept");
   }
   SUBCASE("no Sec-WebSocket-Accept") { expect_refused_upgrade(switching(""), "Sec-WebSocket-Accept"); }
+  SUBCASE("no Connection: Upgrade") {
+    expect_refused_upgrade("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", "Connection");
+  }
+  SUBCASE("an extension nobody asked for") {
+    expect_refused_upgrade(switching("Sec-WebSocket-Extensions: permessage-deflate\r\n"), "extension");
+  }
   SUBCASE("no Upgrade header") {
     expect_refused_upgrade("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n\r\n", "Upgrade");
   }
@@ -691,6 +701,77 @@ TEST_CASE("connect() fails after the connect timeout when the server never answe
   CHECK(eof);
   CHECK(took >= 250);
   CHECK(took < 2000);
+}
+
+TEST_CASE("close() while connecting drops the connection at once instead of writing into the handshake") {
+  asio::io_context io;
+  std::size_t after_request = 0;
+  bool eof = false;
+  peer p(io, [&](tcp::socket& s) {
+    read_request(s);
+    eof = read_to_eof(s, &after_request);  // nothing may follow the request: no close frame mid-handshake
+  });
+  auto link = make_link(io, p.port(), ws_timeouts{.connect = 2000ms, .idle = 20000ms});
+  long long close_took = -1;
+  long long connect_failed_after = -1;
+  run_client(io, link, [&]() -> awaitable<void> {
+    const auto t0 = steady::now();
+    std::optional<failure> connect_failure;
+    bool connect_done = false;
+    asio::co_spawn(io, failure_of(link->connect()), [&](const std::exception_ptr&, std::optional<failure> f) {
+      connect_failure = std::move(f);
+      connect_failed_after = ms_since(t0);
+      connect_done = true;
+    });
+    asio::steady_timer pause(io, 100ms);
+    co_await pause.async_wait(use_awaitable);  // the request is out; the server sits on it
+    const auto t1 = steady::now();
+    co_await link->close();
+    close_took = ms_since(t1);
+    for (int i = 0; i < 100 && !connect_done; ++i) {
+      pause.expires_after(10ms);
+      co_await pause.async_wait(use_awaitable);
+    }
+    CHECK(connect_done);
+    CHECK(connect_failure.has_value());
+    const bool done = co_await p.finished();
+    CHECK(done);
+  }());
+  p.finish();
+  CHECK(eof);
+  CHECK(after_request == 0);
+  CHECK(close_took >= 0);
+  CHECK(close_took < 50);
+  CHECK(connect_failed_after < 1000);  // not the 2 s connect timeout
+}
+
+TEST_CASE("a link whose read failed is released at once, not kept alive by its watchdog") {
+  asio::io_context io;
+  peer p(io, [&](tcp::socket& s) {
+    websocket::stream<tcp::socket&> ws(s);
+    ws.accept();
+    s.shutdown(tcp::socket::shutdown_both);  // gone without a close frame
+  });
+  auto link = make_link(io, p.port(), ws_timeouts{.connect = 2000ms, .idle = 20000ms});
+  std::weak_ptr<ws_link> weak = link;
+  bool released = false;
+  run_client(io, link, [&]() -> awaitable<void> {
+    co_await link->connect();
+    auto op = link->read();
+    const auto f = co_await failure_of(std::move(op));
+    CHECK(f.has_value());
+    link.reset();
+    asio::steady_timer pause(io, 10ms);
+    for (int i = 0; i < 50 && !weak.expired(); ++i) {
+      pause.expires_after(10ms);
+      co_await pause.async_wait(use_awaitable);
+    }
+    released = weak.expired();  // the watchdog's 10 s look would otherwise hold it
+    const bool done = co_await p.finished();
+    CHECK(done);
+  }());
+  p.finish();
+  CHECK(released);
 }
 
 TEST_CASE("connect() fails when nothing listens") {
