@@ -20,7 +20,7 @@ constexpr std::size_t kMaxBatch = 128;  // envelopes per inbox transaction at mo
 // for the commit (read_gate), so a flood's frames pile up in the kernel meanwhile and the next read, commit
 // and write of acks each serve many envelopes; at a steady 1,000/s nothing waits.
 constexpr auto kBurstGap = std::chrono::microseconds{250};
-constexpr auto kLinger = std::chrono::microseconds{400};
+constexpr auto kLinger = std::chrono::microseconds{700};
 
 std::string age(sys_time since, sys_time now) {
   return text::format_duration(std::chrono::duration_cast<std::chrono::seconds>(now - since));
