@@ -19,16 +19,6 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view kLog = "socket";
 
-// Reports the exception of a spawned task instead of losing it.
-void report(const std::exception_ptr& e, std::string_view what) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    log::error(kLog, "{} failed: {}", what, ex.what());
-  }
-}
-
 }  // namespace
 
 struct socket_mode_client::state : std::enable_shared_from_this<state> {
@@ -77,13 +67,13 @@ struct socket_mode_client::state : std::enable_shared_from_this<state> {
 
   void spawn_life(int slot, std::shared_ptr<ws_link> predecessor, milliseconds delay, int attempt) {
     asio::co_spawn(ex, life(shared_from_this(), slot, std::move(predecessor), delay, attempt),
-                   [](const std::exception_ptr& e) { report(e, "socket mode connection"); });
+                   log_failure(log::level::error, "socket mode connection"));
   }
 
   void retire(std::shared_ptr<ws_link> old) {
     asio::co_spawn(
         ex, [old]() -> asio::awaitable<void> { co_await old->close(); },
-        [](const std::exception_ptr& e) { report(e, "closing a replaced connection"); });
+        log_failure(log::level::error, "closing a replaced connection"));
   }
 
   // Connects with retries. Returns nullptr when stopping.

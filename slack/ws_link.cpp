@@ -35,18 +35,6 @@ using boost::system::system_error;
 constexpr std::size_t kReadBuffer = 64 * 1024;         // one read takes in this much at most
 constexpr std::uint64_t kMaxMessage = 16 * 1024 * 1024;  // a message (all its fragments) at most
 
-// The completion handler of a task spawned for a link: logs how it failed, at `l`.
-auto log_failure(log::level l, std::string_view what) {
-  return [l, what](const std::exception_ptr& e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log::write(l, "socket", fmt::format("{} failed: {}", what, ex.what()));
-    }
-  };
-}
-
 // Random bytes for frame masks and the handshake key, taken from the kernel 256 at a time.
 class entropy {
  public:
@@ -319,21 +307,9 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
   void make_room(std::size_t size) {
     const std::size_t needed = std::max<std::size_t>(size, 14);
     if (needed > rcap_) {
-      const std::size_t cap = std::max(needed, 2 * rcap_);
-      auto bigger = std::make_unique_for_overwrite<char[]>(cap);
-      std::memcpy(bigger.get(), rbuf_.get() + rbegin_, rend_ - rbegin_);
-      rbuf_ = std::move(bigger);
-      rcap_ = cap;
-      rend_ -= rbegin_;
-      rbegin_ = 0;
+      resize_buffer(std::max(needed, 2 * rcap_));
     } else if (rcap_ > kReadBuffer && needed <= kReadBuffer && rend_ - rbegin_ <= kReadBuffer / 2) {
-      // A big message is gone but traffic never left the buffer empty: back to the usual size.
-      auto smaller = std::make_unique_for_overwrite<char[]>(kReadBuffer);
-      std::memcpy(smaller.get(), rbuf_.get() + rbegin_, rend_ - rbegin_);
-      rbuf_ = std::move(smaller);
-      rcap_ = kReadBuffer;
-      rend_ -= rbegin_;
-      rbegin_ = 0;
+      resize_buffer(kReadBuffer);  // a big message is gone but traffic never left the buffer empty
     } else if (rcap_ - rbegin_ < needed || (rbegin_ > 0 && rcap_ - rend_ < kReadBuffer / 4)) {
       std::memmove(rbuf_.get(), rbuf_.get() + rbegin_, rend_ - rbegin_);
       rend_ -= rbegin_;
@@ -343,11 +319,19 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
 
   void reset_buffer() {
     rbegin_ = rend_ = 0;
-    if (rcap_ > kReadBuffer) {  // a big message is gone; give its memory back
-      rbuf_ = std::make_unique_for_overwrite<char[]>(kReadBuffer);
-      rcap_ = kReadBuffer;
-    }
+    if (rcap_ > kReadBuffer) resize_buffer(kReadBuffer);  // a big message is gone; give its memory back
   }
+
+  // A buffer of `cap` bytes holding the unparsed bytes at its start.
+  void resize_buffer(std::size_t cap) {
+    auto fresh = std::make_unique_for_overwrite<char[]>(cap);
+    std::memcpy(fresh.get(), rbuf_.get() + rbegin_, rend_ - rbegin_);
+    rbuf_ = std::move(fresh);
+    rcap_ = cap;
+    rend_ -= rbegin_;
+    rbegin_ = 0;
+  }
+
 
   void queue(ws::opcode op, std::string_view payload) {
     ws::append_frame(out_, op, payload, entropy_.mask());
@@ -457,6 +441,17 @@ class link_impl final : public ws_link, public std::enable_shared_from_this<link
 };
 
 }  // namespace
+
+std::function<void(const std::exception_ptr&)> log_failure(log::level l, std::string_view what) {
+  return [l, what](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::write(l, "socket", fmt::format("{} failed: {}", what, describe_failure(ex)));
+    }
+  };
+}
 
 std::string describe_failure(const std::exception& e) {
   std::string what = e.what();

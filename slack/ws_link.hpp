@@ -11,9 +11,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "core/log.hpp"
 #include "slack/url.hpp"
 
 namespace boost::asio::ssl {
@@ -59,6 +61,9 @@ class ws_link {
   virtual bool buffered() const = 0;
   virtual const url_parts& where() const = 0;
 };
+
+// The completion handler for a coroutine spawned on a link's behalf: logs how it failed, at `l`.
+std::function<void(const std::exception_ptr&)> log_failure(log::level l, std::string_view what);
 
 // What went wrong, for the log: an exception's message without the " [category:value at file:line …]"
 // that Boost appends to a system_error's what().
